@@ -1,0 +1,79 @@
+import { execSync } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BenchResult, type BenchSuite, formatNumber } from './report.js';
+
+/**
+ * Runs every `bench/*.bench.ts` suite (or only the areas named on the command line) and writes
+ * docs/benchmarks.md: the machine, the date, the commands, and each number next to its target.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const wanted = process.argv.slice(2);
+const files = readdirSync(here)
+  .filter((file) => file.endsWith('.bench.ts'))
+  .sort();
+
+const sections: { suite: BenchSuite; results: BenchResult[]; seconds: number; error?: string }[] = [];
+for (const file of files) {
+  const { suite } = (await import(pathToFileURL(join(here, file)).href)) as { suite: BenchSuite };
+  if (wanted.length > 0 && !wanted.includes(suite.area)) continue;
+  process.stderr.write(`bench: ${suite.area} ...\n`);
+  const started = Date.now();
+  try {
+    const results = await suite.run();
+    sections.push({ suite, results, seconds: (Date.now() - started) / 1000 });
+  } catch (error) {
+    sections.push({ suite, results: [], seconds: (Date.now() - started) / 1000, error: String(error) });
+  }
+}
+
+const cpu = cpus();
+const machine = [
+  `- CPU: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores as seen by Node)`,
+  `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+  `- Node.js ${process.version}, ${process.platform} ${process.arch}`,
+  `- Mosquitto: ${safe(() => execSync('mosquitto -h 2>&1 | head -1', { encoding: 'utf8' }).trim())}`,
+  `- Date: ${new Date().toISOString()}`,
+];
+
+const lines = [
+  '# Benchmarks',
+  '',
+  'Measured by `npm run bench` (benchmarks are not tests and do not run in `npm test`). These machines are shared',
+  'and noisy, so comparisons are made side by side in one run and reported as ratios where that matters.',
+  'Every number below was produced by the command shown with it, on this machine:',
+  '',
+  ...machine,
+  '',
+];
+for (const { suite, results, seconds, error } of sections) {
+  lines.push(`## ${suite.area}`, '', `Command: \`${suite.command}\` (took ${seconds.toFixed(0)} s)`, '');
+  if (error) lines.push(`**Failed:** ${error}`, '');
+  if (results.length > 0) {
+    lines.push('| benchmark | measured | target | met |', '|---|---|---|---|');
+    for (const result of results) {
+      const met = result.met === undefined ? '' : result.met ? 'yes' : '**no**';
+      lines.push(`| ${result.name} | ${formatNumber(result.value)} ${result.unit} | ${result.target ?? ''} | ${met} |`);
+    }
+    const details = results.filter((result) => result.detail);
+    if (details.length > 0) {
+      lines.push('', ...details.map((result) => `- ${result.name}: ${result.detail}`));
+    }
+    lines.push('');
+  }
+}
+const output = join(here, '..', 'docs', wanted.length > 0 ? `benchmarks-${wanted.join('-')}.md` : 'benchmarks.md');
+writeFileSync(output, `${lines.join('\n')}\n`);
+process.stdout.write(`${lines.join('\n')}\nwritten to ${output}\n`);
+const failed = sections.some((section) => section.error);
+process.exit(failed ? 1 : 0);
+
+function safe(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return 'not installed';
+  }
+}

@@ -1,0 +1,5 @@
+export * from './brokers.js';
+export * from './mqtt.js';
+export * from './ports.js';
+export * from './processes.js';
+export * from './temp.js';
