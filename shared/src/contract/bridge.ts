@@ -18,6 +18,13 @@ export const BridgeDevices = z.object({
 });
 export type BridgeDevices = z.infer<typeof BridgeDevices>;
 
+/**
+ * `<base>/bridge/settings`: Domoticz's live `Settings` map (Title, Language, ...), retained. Plugins see changes
+ * without a restart.
+ */
+export const BridgeSettings = z.record(z.string().max(100), z.string().max(1000));
+export type BridgeSettings = z.infer<typeof BridgeSettings>;
+
 const UnitAddress = { hardware: PluginId, deviceId: DeviceId, unit: UnitNumber };
 
 /** Every bridge request path: the request schema (without `transaction`) and the response `data` schema. */
@@ -56,6 +63,35 @@ export const bridgeRequests = {
     }),
   },
   'discovery/republish': { request: z.strictObject({}), response: z.object({ published: z.number().int() }) },
+  'settings/set': {
+    request: z.strictObject({ settings: BridgeSettings }),
+    response: z.object({ settings: BridgeSettings }),
+  },
+  /** Delivers a notification to plugins that registered a Notifier (all of them, or the one named). */
+  'notification/send': {
+    request: z.strictObject({
+      notifier: z.string().optional(),
+      name: z.string().max(100).default(''),
+      subject: z.string().max(1000),
+      text: z.string().max(10000).default(''),
+      status: z.string().max(100).default(''),
+      priority: z.number().int().min(-2).max(2).default(0),
+      sound: z.string().max(100).default(''),
+      imageFile: z.string().max(1000).default(''),
+    }),
+    response: z.object({ delivered: z.number().int() }),
+  },
+  /** A security panel change (Domoticz onSecurityEvent), sent to every online plugin or to one unit's owner. */
+  'security/set': {
+    request: z.strictObject({
+      level: z.number().int().min(0).max(255),
+      description: z.string().max(200),
+      hardware: PluginId.optional(),
+      deviceId: DeviceId.optional(),
+      unit: UnitNumber.optional(),
+    }),
+    response: z.object({ delivered: z.number().int() }),
+  },
 } as const;
 export type BridgeRequestPath = keyof typeof bridgeRequests;
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { BridgeDevices, BridgeEvent } from './bridge.js';
+import { BridgeDevices, BridgeEvent, BridgeSettings } from './bridge.js';
 import { decodeDeviceId, encodeDeviceId } from './device-id.js';
 import { DiscoveryConfig, HomeAssistantStatus } from './homeassistant.js';
 import {
@@ -108,6 +108,14 @@ export const topics = {
     pattern: 'bridge/devices',
     root: 'base',
     schema: BridgeDevices,
+    codec: 'json',
+    retain: true,
+    qos: 1,
+  }),
+  bridgeSettings: define({
+    pattern: 'bridge/settings',
+    root: 'base',
+    schema: BridgeSettings,
     codec: 'json',
     retain: true,
     qos: 1,
