@@ -55,7 +55,9 @@ for (const { suite, results, seconds, error } of sections) {
     lines.push('| benchmark | measured | target | met |', '|---|---|---|---|');
     for (const result of results) {
       const met = result.met === undefined ? '' : result.met ? 'yes' : '**no**';
-      lines.push(`| ${result.name} | ${formatNumber(result.value)} ${result.unit} | ${result.target ?? ''} | ${met} |`);
+      lines.push(
+        `| ${result.name} | ${formatNumber(result.value)} ${result.unit} | ${result.target ?? ''} | ${met} |`,
+      );
     }
     const details = results.filter((result) => result.detail);
     if (details.length > 0) {
@@ -64,7 +66,12 @@ for (const { suite, results, seconds, error } of sections) {
     lines.push('');
   }
 }
-const output = join(here, '..', 'docs', wanted.length > 0 ? `benchmarks-${wanted.join('-')}.md` : 'benchmarks.md');
+const output = join(
+  here,
+  '..',
+  'docs',
+  wanted.length > 0 ? `benchmarks-${wanted.join('-')}.md` : 'benchmarks.md',
+);
 writeFileSync(output, `${lines.join('\n')}\n`);
 process.stdout.write(`${lines.join('\n')}\nwritten to ${output}\n`);
 const failed = sections.some((section) => section.error);
