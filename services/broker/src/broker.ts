@@ -34,8 +34,9 @@ export async function startBroker(settings: WattbusConfig['broker'], logger: Log
     aedes,
     port,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // aedes first: it disconnects the clients, which server.close() would otherwise wait for.
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
     },
   };
