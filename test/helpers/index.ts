@@ -3,3 +3,4 @@ export * from './mqtt.js';
 export * from './ports.js';
 export * from './processes.js';
 export * from './temp.js';
+export * from './stack.js';

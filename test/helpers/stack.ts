@@ -1,0 +1,104 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestBroker } from './brokers.js';
+import { freePort } from './ports.js';
+import { type ServiceProcess, spawnNode } from './processes.js';
+import { tempDir } from './temp.js';
+
+export interface StackOptions {
+  /** Extra config.toml text, e.g. plugin blocks. */
+  extraConfig?: string;
+  /** Plugin instance ids to run, one runner process each. */
+  plugins?: string[];
+  /** Which services to start (default: all of sampler, registry). */
+  sampler?: boolean;
+  registry?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface Stack {
+  configPath: string;
+  dataDir: string;
+  httpPort: number;
+  processes: Map<string, ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+/** A config for tests: data in a temp dir, a fast simulated day, the base demo channels. */
+export function writeTestConfig(dataDir: string, brokerUrl: string, httpPort: number, extra = ''): string {
+  const path = join(dataDir, 'config.toml');
+  writeFileSync(
+    path,
+    `[general]
+name = "test"
+log_level = "info"
+
+[grid_voltage]
+grid_voltage = 240
+ac_transformer_output_voltage = 10.2
+frequency = 50
+
+[current_transformers.channel_1]
+name = "Mains"
+rating = 100
+type = "mains"
+enabled = true
+
+[current_transformers.channel_2]
+name = "Solar"
+rating = 30
+type = "production"
+enabled = true
+
+[current_transformers.channel_3]
+name = "Kitchen"
+rating = 30
+type = "consumption"
+enabled = true
+
+[mqtt]
+url = "${brokerUrl}"
+reconnect_period = 0.2
+
+[sampler]
+source = "simulated"
+energy_file = "${dataDir}/sampler/energy.json"
+
+[registry]
+database = "${dataDir}/registry/registry.db"
+http_host = "127.0.0.1"
+http_port = ${httpPort}
+
+${extra}
+`,
+  );
+  return path;
+}
+
+/** Starts sampler, registry and plugin runners as real processes against a broker that is already running. */
+export async function startStack(broker: TestBroker, options: StackOptions = {}): Promise<Stack> {
+  const dir = tempDir('wattbus-stack-');
+  const httpPort = await freePort();
+  const configPath = writeTestConfig(dir.path, broker.url, httpPort, options.extraConfig);
+  const env = { WATTBUS_CONFIG: configPath, ...options.env };
+  const processes = new Map<string, ServiceProcess>();
+  if (options.registry ?? true) {
+    processes.set('registry', spawnNode('registry', 'services/device-registry/dist/main.js', env));
+  }
+  if (options.sampler ?? true) {
+    processes.set('sampler', spawnNode('sampler', 'services/sampler/dist/main.js', env));
+  }
+  for (const id of options.plugins ?? []) {
+    processes.set(`plugin-${id}`, spawnNode(`plugin-${id}`, 'services/plugin-runner/dist/main.js', { ...env, WATTBUS_PLUGIN_ID: id }));
+  }
+  return {
+    configPath,
+    dataDir: dir.path,
+    httpPort,
+    processes,
+    async stop() {
+      await Promise.all([...processes.values()].map((process) => process.stop()));
+      dir.remove();
+    },
+  };
+}
