@@ -27,6 +27,7 @@ describe('npm start', () => {
     const launcher = spawnNode('npm-start', 'scripts/dist/start.js', {
       WATTBUS_MQTT_PORT: String(mqttPort),
       WATTBUS_HTTP_PORT: String(httpPort),
+      WATTBUS_WS_PORT: String(await freePort()),
       WATTBUS__BROKER__DATA_DIR: `${dir.path}/broker`,
     }, ['--config', config]);
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/temp.js';
-import { interpolate, localise, readComposeFile, startOrder } from './compose-file.js';
+import { generatedSecrets, interpolate, localise, readComposeFile, startOrder } from './compose-file.js';
 
 const dirs: { remove(): void }[] = [];
 afterEach(() => {
@@ -10,12 +10,17 @@ afterEach(() => {
 });
 
 describe('compose interpolation', () => {
-  it('follows compose rules, but leaves required secrets empty for the loopback demo', () => {
+  it('follows compose rules, and generates the secrets compose requires from .env', () => {
     const vars = { SET: 'x', EMPTY: '' };
     expect(interpolate('${SET}/$SET/${MISSING}', vars)).toBe('x/x/');
     expect(interpolate('${EMPTY:-d} ${EMPTY-d} ${MISSING-d}', vars)).toBe('d  d');
-    expect(interpolate('${MISSING:?must be set}', vars)).toBe('');
     expect(interpolate('cost $$5', vars)).toBe('cost $5');
+    const secrets = generatedSecrets();
+    const first = interpolate('${PW:?must be set}', vars, secrets);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(interpolate('${PW:?again}', vars, secrets)).toBe(first);
+    expect(interpolate('${OTHER:?x}', vars, secrets)).not.toBe(first);
+    expect(interpolate('${SET:?x}', vars, secrets)).toBe('x');
   });
 
   it('maps compose host names and container ports to loopback and published ports', () => {
@@ -51,6 +56,12 @@ describe('readComposeFile', () => {
       expect(plugin.name).toBe(`plugin-${plugin.env.WATTBUS_PLUGIN_ID}`);
       expect(plugin.restart).toBe('on-failure');
       expect(plugin.env.WATTBUS_MQTT_USERNAME).toBe(`plugin_${plugin.env.WATTBUS_PLUGIN_ID}`);
+    }
+    // Every service account the broker defines matches the password its service connects with.
+    for (const service of services.filter((s) => s.env.WATTBUS_MQTT_USERNAME)) {
+      const account = `WATTBUS_SERVICE_ACCOUNT_${service.env.WATTBUS_MQTT_USERNAME!.toUpperCase()}`;
+      expect(broker.env[account], account).toBe(service.env.WATTBUS_MQTT_PASSWORD);
+      expect(service.env.WATTBUS_MQTT_PASSWORD).toMatch(/^.{16,}$/);
     }
   });
 

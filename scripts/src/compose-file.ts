@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -38,12 +39,35 @@ export interface LocalService {
   ports: Map<number, number>;
 }
 
+/** Supplies a value for a required (`:?`) variable that is not set. */
+export type RequiredValue = (name: string) => string;
+
+/**
+ * A random secret per variable name, the same for every service of one run: locally, the passwords that compose
+ * requires from .env are generated, so the broker and each service still share credentials and every service runs
+ * under its own account and access rules, as in containers.
+ */
+export function generatedSecrets(): RequiredValue {
+  const secrets = new Map<string, string>();
+  return (name) => {
+    let secret = secrets.get(name);
+    if (!secret) {
+      secret = randomBytes(18).toString('base64url');
+      secrets.set(name, secret);
+    }
+    return secret;
+  };
+}
+
 /**
  * Compose variable interpolation: `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}` and `$$`.
- * Locally a missing `:?` variable becomes empty instead of an error: the local stack runs on loopback with anonymous
- * access, so the passwords compose insists on are not needed.
+ * A missing `:?` variable is not an error locally: `required` supplies it.
  */
-export function interpolate(text: string, variables: NodeJS.ProcessEnv): string {
+export function interpolate(
+  text: string,
+  variables: NodeJS.ProcessEnv,
+  required: RequiredValue = () => '',
+): string {
   return text.replace(
     /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
     (
@@ -58,6 +82,7 @@ export function interpolate(text: string, variables: NodeJS.ProcessEnv): string 
       const value = variables[name];
       if (operator === ':-') return value ? value : (argument ?? '');
       if (operator === '-') return value ?? argument ?? '';
+      if (operator === ':?' || operator === '?') return value || required(name);
       return value ?? '';
     },
   );
@@ -66,16 +91,17 @@ export function interpolate(text: string, variables: NodeJS.ProcessEnv): string 
 function environmentOf(
   raw: z.infer<typeof Environment>,
   variables: NodeJS.ProcessEnv,
+  required: RequiredValue,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   if (Array.isArray(raw)) {
     for (const entry of raw) {
       const [name, ...rest] = entry.split('=');
-      env[name!] = interpolate(rest.join('='), variables);
+      env[name!] = interpolate(rest.join('='), variables, required);
     }
   } else if (raw) {
     for (const [name, value] of Object.entries(raw)) {
-      env[name] = value === null ? '' : interpolate(String(value), variables);
+      env[name] = value === null ? '' : interpolate(String(value), variables, required);
     }
   }
   return env;
@@ -124,11 +150,12 @@ export function readComposeFile(
     throw new Error(`${path} cannot be run locally:\n  ${problems.join('\n  ')}`);
   }
   const entries = Object.entries(parsed.data.services);
+  const required = generatedSecrets();
   const published = new Map(entries.map(([name, service]) => [name, portsOf(service.ports, variables)]));
   return entries.map(([name, service]) => {
     const env = {
-      ...environmentOf(service.environment, variables),
-      ...environmentOf(service['x-wattbus-local']?.environment, variables),
+      ...environmentOf(service.environment, variables, required),
+      ...environmentOf(service['x-wattbus-local']?.environment, variables, required),
     };
     for (const key of Object.keys(env)) env[key] = localise(env[key]!, published, repoRoot, configPath);
     const dependsOn = Array.isArray(service.depends_on)
