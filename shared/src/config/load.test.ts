@@ -101,7 +101,7 @@ describe('loadConfig', () => {
       },
     });
     expect(pluginId).toBe('Meter');
-    expect(config.plugins.Meter).toEqual({ enabled: true, rate: 1, host: 'plug.local' });
+    expect(config.plugins.Meter).toMatchObject({ enabled: true, rate: 1, host: 'plug.local' });
   });
 
   it('requires enabled in every plugin block and a rating for enabled channels', () => {

@@ -49,28 +49,17 @@ export async function runService(
     logger.error({ err: reason instanceof Error ? reason : String(reason) }, 'unhandled promise rejection');
   });
 
-  let stop: Stop;
-  try {
-    stop = await main({ config: loaded.config, loaded, logger });
-  } catch (error) {
-    if (error instanceof ConfigError) exitOnConfigError(error, service);
-    logger.fatal({ err: error }, 'failed to start');
-    process.exit(1);
-  }
-
+  // Signals are handled from the first moment: one that arrives while the service is still starting stops it as
+  // soon as start-up has finished (or at the deadline), instead of killing it without cleanup.
+  let stop: Stop | undefined;
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal; exiting now');
-      process.exit(130);
-    }
-    stopping = true;
-    logger.info({ signal }, 'stopping');
+  const stopNow = () => {
     const deadline = setTimeout(() => {
       logger.error('stop took too long; exiting');
       process.exit(1);
     }, options.stopTimeoutMs ?? 10_000);
     deadline.unref();
+    if (!stop) return;
     stop()
       .then(() => {
         logger.info('stopped');
@@ -81,8 +70,26 @@ export async function runService(
         process.exit(1);
       });
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal; exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, stop ? 'stopping' : 'stopping once start-up has finished');
+    stopNow();
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+
+  try {
+    stop = await main({ config: loaded.config, loaded, logger });
+  } catch (error) {
+    if (error instanceof ConfigError) exitOnConfigError(error, service);
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  }
+  if (stopping) stopNow();
 }
 
 type ArgsConfig = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

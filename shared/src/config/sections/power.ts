@@ -7,6 +7,7 @@ export const GridVoltageSection = z.strictObject({
   voltage_calibration: z.number().positive('must be greater than 0').default(1),
   frequency: z.union([z.literal(50), z.literal(60)], { message: 'must be 50 or 60' }).default(50),
 });
+export type GridVoltageSection = z.infer<typeof GridVoltageSection>;
 
 /** One `[current_transformers.channel_N]` block. Disabled channels need no block at all. */
 export const ChannelSection = z.strictObject({
@@ -60,3 +61,20 @@ export const CurrentTransformersSection = z
       }
     }
   });
+
+export type CurrentTransformersSection = z.infer<typeof CurrentTransformersSection>;
+
+/** An enabled channel with its number (1-6) and its (then required) rating. */
+export type EnabledChannel = ChannelSection & { number: 1 | 2 | 3 | 4 | 5 | 6; rating: number };
+
+/** The enabled channels in ascending order. */
+export function enabledChannels(channels: CurrentTransformersSection): EnabledChannel[] {
+  const enabled: EnabledChannel[] = [];
+  CHANNEL_KEYS.forEach((key, index) => {
+    const channel = channels[key];
+    if (channel?.enabled && channel.rating !== undefined) {
+      enabled.push({ ...channel, rating: channel.rating, number: (index + 1) as EnabledChannel['number'] });
+    }
+  });
+  return enabled;
+}
