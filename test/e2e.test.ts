@@ -53,6 +53,15 @@ describe.each([
     expect(state.state).toBe('OFF');
     await watcher.waitForJson('wattbus/devices/example/+/+', (unit: { power?: number }) => typeof unit.power === 'number');
 
+    // The registry refuses commands for a plugin that is not running (never queued), so wait until it has relayed
+    // the plugin's start: it has then seen the plugin's state go online.
+    await watcher.waitForJson(
+      'wattbus/bridge/event',
+      (event: { type?: string; data?: { plugin?: string } }) =>
+        event.type === 'plugin_started' && event.data?.plugin === 'example',
+      30_000,
+    );
+
     // 4 and 5. A command from an outside client reaches the plugin, which updates the unit.
     const commander = await TestClient.connect(broker.url);
     cleanup.push(() => commander.close());

@@ -13,6 +13,8 @@ export class RequestError extends Error {
   constructor(
     readonly operation: string,
     message: string,
+    /** True when no response arrived in time (the other side may not be running), false when it refused. */
+    readonly timedOut = false,
   ) {
     super(`${operation}: ${message}`);
     this.name = 'RequestError';
@@ -59,7 +61,7 @@ export class RequestClient<Ops extends Operations> {
     const response = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(transaction);
-        reject(new RequestError(operation, `no response within ${timeoutMs} ms`));
+        reject(new RequestError(operation, `no response within ${timeoutMs} ms`, true));
       }, timeoutMs);
       this.pending.set(transaction, {
         resolve,

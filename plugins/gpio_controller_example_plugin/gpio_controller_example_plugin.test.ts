@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWattbusBroker, type TestBroker } from '../../test/helpers/brokers.js';
+import { TestClient } from '../../test/helpers/mqtt.js';
+import { stopAllProcesses } from '../../test/helpers/processes.js';
+import { type Stack, startStack } from '../../test/helpers/stack.js';
+import { tempDir } from '../../test/helpers/temp.js';
+import type { SimulatedLineState } from './simulated-gpio.js';
+
+/**
+ * The GPIO example through the real plugin runner and broker, on the simulated backend: its state file shows the
+ * pin as a relay board would see it.
+ */
+
+describe('gpio_controller_example_plugin', () => {
+  let broker: TestBroker;
+  let stack: Stack;
+  let source: TestClient;
+  let dir: { path: string; remove(): void };
+  let stateFile: string;
+
+  const reading = (netPower: number) => ({
+    cts: { '1': { power: netPower, pf: 0.9, current: netPower / 240, voltage: 240 } },
+    production: { power: 0, pf: 0, current: 0 },
+    'home-consumption': { power: 300, current: 1.25 },
+    net: { power: netPower, current: netPower / 240 },
+    voltage: 240,
+    timestamp: new Date().toISOString(),
+  });
+
+  const pin = (line: number): SimulatedLineState | undefined =>
+    existsSync(stateFile)
+      ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, SimulatedLineState>)[line]
+      : undefined;
+
+  async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline)
+        throw new Error(`${what} did not happen within ${timeoutMs} ms; pin: ${JSON.stringify(pin(17))}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  beforeAll(async () => {
+    dir = tempDir('wattbus-gpio-');
+    stateFile = join(dir.path, 'gpio.json');
+    broker = await startWattbusBroker();
+    source = await TestClient.connect(broker.url);
+    await source.publish('wattbus/readings', JSON.stringify(reading(500)), { retain: true });
+    stack = await startStack(broker, {
+      sampler: false,
+      registry: false,
+      plugins: ['gpio_controller_example_plugin'],
+      extraConfig: `
+[plugins.gpio_controller_example_plugin]
+enabled = true
+pin_numbering_scheme = "BOARD"
+output_pin = 11
+input_pin = 13
+check_interval = 0.2
+backend = "simulated"
+simulation_file = "${stateFile}"
+`,
+    });
+  });
+
+  afterAll(async () => {
+    await source?.close();
+    await stack?.stop();
+    await broker?.stop();
+    await stopAllProcesses();
+    dir?.remove();
+  });
+
+  it('drives BOARD pin 11 (GPIO17) high while exporting and low while importing', async () => {
+    await until('the output is requested', () => pin(17)?.direction === 'output');
+    expect(pin(17)).toMatchObject({ value: false, released: false, label: 'GPIO17 (board pin 11)' });
+    expect(pin(27)).toMatchObject({ direction: 'input', label: 'GPIO27 (board pin 13)' });
+    await source.publish('wattbus/readings', JSON.stringify(reading(-1200)), { retain: true });
+    await until('the output goes high', () => pin(17)?.value === true);
+    await source.publish('wattbus/readings', JSON.stringify(reading(800)), { retain: true });
+    await until('the output goes low', () => pin(17)?.value === false);
+    const plugin = stack.processes.get('plugin-gpio_controller_example_plugin')!;
+    await plugin.waitForLine(/output high: exporting 1200 W/);
+    await plugin.waitForLine(/output low: importing 800 W/);
+  });
+
+  it('gives the pin back, low and as an input, when it stops', async () => {
+    await source.publish('wattbus/readings', JSON.stringify(reading(-300)), { retain: true });
+    await until('the output goes high', () => pin(17)?.value === true);
+    await stack.processes.get('plugin-gpio_controller_example_plugin')!.stop();
+    expect(pin(17)).toMatchObject({ direction: 'input', value: false, released: true });
+  });
+});
