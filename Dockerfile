@@ -27,6 +27,10 @@ RUN npx tsc -b \
 # ---- runtime: compiled JavaScript and production dependencies only ----
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# libgpiod's command-line tools: the character-device backend of plugins/gpio_controller_example_plugin.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gpiod \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/package.json /app/config.example.toml ./
 COPY --from=build /app/node_modules ./node_modules

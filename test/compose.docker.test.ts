@@ -26,7 +26,7 @@ describe('docker compose up (testcontainers)', () => {
       context.skip(problem);
     }
     const { DockerComposeEnvironment, Wait } = await import('testcontainers');
-    const passwords = execFileSync('grep', ['-o', '^WATTBUS_[A-Z_]*_PASSWORD', `${REPO_ROOT}/.env.example`], {
+    const passwords = execFileSync('grep', ['-o', '^WATTBUS_[A-Z0-9_]*_PASSWORD', `${REPO_ROOT}/.env.example`], {
       encoding: 'utf8',
     })
       .trim()

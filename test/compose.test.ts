@@ -15,7 +15,7 @@ interface ComposeConfig {
 
 /** Every password the compose file asks for, set to a dummy value, as `.env` would. */
 function dummyEnv(): Record<string, string> {
-  const text = execFileSync('grep', ['-o', '^WATTBUS_[A-Z_]*_PASSWORD', join(REPO_ROOT, '.env.example')], {
+  const text = execFileSync('grep', ['-o', '^WATTBUS_[A-Z0-9_]*_PASSWORD', join(REPO_ROOT, '.env.example')], {
     encoding: 'utf8',
   });
   return Object.fromEntries(

@@ -28,6 +28,11 @@ export async function startWattbusBroker(
     WATTBUS__BROKER__PORT: String(port),
     WATTBUS__BROKER__ALLOW_ANONYMOUS: 'true',
     WATTBUS__BROKER__DATA_DIR: dir.path,
+    // Tests run brokers side by side: only the TCP listener, on its free port. Tests that start many clients at once
+    // must not trip the per-address connect-rate limit (services/broker/test covers it).
+    WATTBUS__BROKER__WEBSOCKET_PORT: '0',
+    WATTBUS__BROKER__HEALTH_PORT: '0',
+    WATTBUS__BROKER__CONNECT_RATE_LIMIT: '0',
     ...env,
   });
   await Promise.race([

@@ -79,6 +79,11 @@ export function orderEmits(aedes: Aedes, maxWaitMs = 2000, onStall?: (waitedMs: 
   broker.publish = (packet, client, done) => {
     // A packet that already carries a counter (forwarded from the store) keeps it; only new ones are ordered.
     if (typeof client === 'function' || packet.brokerCounter) return publish(packet, client, done);
+    // Fast path, most of the traffic: a QoS 0 message that is not retained is emitted synchronously inside
+    // publish(), so with nothing ahead of it in the order there is nothing to wait for or to hold back.
+    if (order.length === 0 && !(packet as { retain?: boolean }).retain && !(packet as { qos?: number }).qos) {
+      return publish(packet, client, done);
+    }
     const before = broker.counter;
     let slot: Slot | undefined;
     const finished = (error?: Error) => {

@@ -1,0 +1,57 @@
+import mqemitter from 'mqemitter';
+import { describe, expect, it } from 'vitest';
+import { flattenEmitter } from './flat-emitter.js';
+
+/** A backlog of messages that nobody receives any more, drained all at once: the broker-crashing case. */
+function drainBacklog(mq: ReturnType<typeof mqemitter>, count: number): Promise<number[]> {
+  return new Promise((resolve) => {
+    let release: () => void = () => {};
+    // One slow delivery holds the only slot, so every later message queues.
+    mq.on('slow', (_message, done) => {
+      release = done;
+    });
+    mq.emit({ topic: 'slow' });
+    const order: number[] = [];
+    for (let i = 0; i < count; i++) {
+      mq.emit({ topic: 'nobody/listens', i }, () => {
+        order.push(i);
+        if (order.length === count) resolve(order);
+      });
+    }
+    release();
+  });
+}
+
+describe('flattenEmitter', () => {
+  it('reproduces the stack overflow of the unpatched emitter', async () => {
+    const mq = mqemitter({ concurrency: 1 });
+    await expect(drainBacklog(mq, 20_000)).rejects.toThrow(/call stack/);
+  });
+
+  it('drains a large backlog without recursing, in order', async () => {
+    const mq = flattenEmitter(mqemitter({ concurrency: 1 }));
+    const order = await drainBacklog(mq, 20_000);
+    expect(order.length).toBe(20_000);
+    expect(order.every((value, index) => value === index)).toBe(true);
+  });
+
+  it('keeps later emits behind a deferred queued message', async () => {
+    const mq = flattenEmitter(mqemitter({ concurrency: 1 }));
+    const seen: number[] = [];
+    mq.on('t', (message, done) => {
+      seen.push(message.i as number);
+      done();
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    let release: () => void = () => {};
+    mq.on('hold', (_message, done) => {
+      release = done;
+    });
+    mq.emit({ topic: 'hold' });
+    for (let i = 0; i < 200; i++) mq.emit({ topic: 't', i });
+    release();
+    mq.emit({ topic: 't', i: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual(Array.from({ length: 201 }, (_, i) => i));
+  });
+});
