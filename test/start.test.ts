@@ -24,12 +24,17 @@ describe('npm start', () => {
     const url = `mqtt://127.0.0.1:${mqttPort}`;
     const config = writeTestConfig(dir.path, url, httpPort, '[plugins.example]\nenabled = true\n');
     const started = Date.now();
-    const launcher = spawnNode('npm-start', 'scripts/dist/start.js', {
-      WATTBUS_MQTT_PORT: String(mqttPort),
-      WATTBUS_HTTP_PORT: String(httpPort),
-      WATTBUS_WS_PORT: String(await freePort()),
-      WATTBUS__BROKER__DATA_DIR: `${dir.path}/broker`,
-    }, ['--config', config]);
+    const launcher = spawnNode(
+      'npm-start',
+      'scripts/dist/start.js',
+      {
+        WATTBUS_MQTT_PORT: String(mqttPort),
+        WATTBUS_HTTP_PORT: String(httpPort),
+        WATTBUS_WS_PORT: String(await freePort()),
+        WATTBUS__BROKER__DATA_DIR: `${dir.path}/broker`,
+      },
+      ['--config', config],
+    );
 
     await waitForPort(mqttPort, 20_000);
     const watcher = await TestClient.connect(url);

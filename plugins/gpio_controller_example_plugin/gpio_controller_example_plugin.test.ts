@@ -9,8 +9,8 @@ import { tempDir } from '../../test/helpers/temp.js';
 import type { SimulatedLineState } from './simulated-gpio.js';
 
 /**
- * The GPIO example through the real plugin runner and broker, on the simulated backend: its state file shows the
- * pin as a relay board would see it.
+ * The GPIO example through the real plugin runner, device registry and broker, on the simulated backend: its state
+ * file shows the pin as a relay board would see it, and its units let Home Assistant override the relay.
  */
 
 describe('gpio_controller_example_plugin', () => {
@@ -48,14 +48,16 @@ describe('gpio_controller_example_plugin', () => {
     stateFile = join(dir.path, 'gpio.json');
     broker = await startWattbusBroker();
     source = await TestClient.connect(broker.url);
+    await source.subscribe(['homeassistant/#', 'wattbus/devices/#', 'wattbus/bridge/event']);
     await source.publish('wattbus/readings', JSON.stringify(reading(500)), { retain: true });
     stack = await startStack(broker, {
       sampler: false,
-      registry: false,
+      registry: true,
       plugins: ['gpio_controller_example_plugin'],
       extraConfig: `
 [plugins.gpio_controller_example_plugin]
 enabled = true
+name = "Solar relay"
 pin_numbering_scheme = "BOARD"
 output_pin = 11
 input_pin = 13
@@ -85,6 +87,51 @@ simulation_file = "${stateFile}"
     const plugin = stack.processes.get('plugin-gpio_controller_example_plugin')!;
     await plugin.waitForLine(/output high: exporting 1200 W/);
     await plugin.waitForLine(/output low: importing 800 W/);
+  });
+
+  it('shows the pin and a manual override as units in Home Assistant; a set command switches the relay', async () => {
+    const units = 'wattbus/devices/gpio_controller_example_plugin/relay';
+    const discovery = (component: string, unit: number) =>
+      source.waitForJson<Record<string, unknown>>(
+        `homeassistant/${component}/+/+/config`,
+        (config) => config.command_topic === `${units}/${unit}/set`,
+        30_000,
+      );
+    const state = await discovery('switch', 1);
+    expect(state).toMatchObject({ name: null, state_topic: `${units}/1`, payload_on: 'On' });
+    expect((state.device as { name: string }).name).toBe('Solar relay - Relay');
+    const mode = await discovery('select', 2);
+    expect(mode).toMatchObject({ options: ['Auto', 'On', 'Off'], state_topic: `${units}/2` });
+    const shows = (unit: number, check: (value: Record<string, unknown>) => boolean) =>
+      source.waitForJson<Record<string, unknown>>(`${units}/${unit}`, check, 15_000);
+
+    // Importing: the relay is off. Home Assistant's select sends "Set Level 10" for On.
+    await until('the output is low', () => pin(17)?.value === false);
+    source.clear();
+    await source.publish(`${units}/2/set`, 'Set Level 10');
+    await until('the override drives the output high', () => pin(17)?.value === true);
+    await shows(1, (value) => value.state === 'ON');
+    await shows(2, (value) => value.level === 10);
+    // The override holds against net power.
+    await source.publish('wattbus/readings', JSON.stringify(reading(900)), { retain: true });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(pin(17)?.value).toBe(true);
+
+    // The state switch's Off holds the relay off, even while exporting.
+    source.clear();
+    await source.publish('wattbus/readings', JSON.stringify(reading(-700)), { retain: true });
+    await source.publish(`${units}/1/set`, 'Off');
+    await until('the override drives the output low', () => pin(17)?.value === false);
+    await shows(1, (value) => value.state === 'OFF');
+    await shows(2, (value) => value.level === 20);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(pin(17)?.value).toBe(false);
+
+    // Auto again: the output follows net power at once.
+    await source.publish(`${units}/2/set`, JSON.stringify({ command: 'Set Level', level: 0 }));
+    await until('the output follows net power again', () => pin(17)?.value === true);
+    await shows(1, (value) => value.state === 'ON');
+    await shows(2, (value) => value.level === 0);
   });
 
   it('gives the pin back, low and as an input, when it stops', async () => {

@@ -1,8 +1,14 @@
-import { ConfigError, PluginSection } from '@wattbus/shared';
+// Single modules, not the package's index: that would load the MQTT client and every contract schema into the
+// plugin process, for two names.
+import { ConfigError } from '@wattbus/shared/config/errors.js';
+import { PluginSection } from '@wattbus/shared/config/sections/plugins.js';
 import type { z } from 'zod';
 
-/** Keys of a `[plugins.<id>]` block that belong to the plugin runner, not to the plugin. */
-const RUNNER_KEYS = new Set(Object.keys(PluginSection.shape));
+/**
+ * Keys of a `[plugins.<id>]` block that belong to the plugin runner, not to the plugin: its schema's keys, and
+ * `name`, the hardware name the runner announces to the device registry (unit names start with it).
+ */
+const RUNNER_KEYS = new Set([...Object.keys(PluginSection.shape), 'name']);
 
 function describeValue(value: unknown): string {
   if (value === undefined) return '(missing)';

@@ -1,4 +1,5 @@
-import { loadConfig, type WattbusConfig } from '@wattbus/shared';
+import { loadConfig } from '@wattbus/shared/config/load.js';
+import type { WattbusConfig } from '@wattbus/shared/config/schema.js';
 
 let cached: WattbusConfig | undefined;
 

@@ -6,6 +6,7 @@
  * - Domoticz's: export a `definition` and the `on...` callbacks, and use `domoticz`, `devices`, `Unit`, ...
  */
 export type { Color, Energy, Logger, PluginCommand, Reading } from '@wattbus/shared';
+export { PluginConfigurationError } from './configuration-error.js';
 export {
   Connection,
   type ConnectionInit,
@@ -44,11 +45,15 @@ export { Unit, type UnitInit } from './domoticz/unit.js';
 export type { UnitSettings } from './domoticz/unit-base.js';
 export { StopFlag, sleepFor } from './power/stop-flag.js';
 export type {
+  CommandListener,
   LiveEnergy,
   LiveReading,
   PluginConfig,
   PowerPlugin,
   PowerPluginExtras,
+  PowerUnits,
   StartPlugin,
   StopPlugin,
+  UnitCommand,
+  Unsubscribe,
 } from './power/types.js';

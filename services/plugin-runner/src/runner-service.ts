@@ -5,6 +5,7 @@ import {
   Bus,
   ConfigError,
   EXIT_CONFIG,
+  type Logger,
   PluginId,
   parseCommandLine,
   runService,
@@ -80,16 +81,8 @@ await runService(
       throw new ConfigError(['no plugin instance id: set WATTBUS_PLUGIN_ID or pass the id as an argument']);
     }
     const block = config.plugins[pluginId];
-    if (!block) {
-      const known = Object.keys(config.plugins);
-      throw new ConfigError([
-        `[plugins.${pluginId}] (from ${loaded.path ?? 'defaults'}): no such block` +
-          (known.length > 0 ? ` (blocks present: ${known.join(', ')})` : ''),
-      ]);
-    }
     const logger = serviceLogger.child({ plugin: pluginId });
-    serviceOptions.stopTimeoutMs = (block.stop_timeout + 10) * 1000;
-    const folder = block.plugin ?? pluginId;
+    const folder = block?.plugin ?? pluginId;
     const bus = Bus.connect({
       service: `plugin-${pluginId}`,
       mqtt: config.mqtt,
@@ -103,24 +96,23 @@ await runService(
       logger,
     });
 
+    // docker-compose.yml declares a container for every bundled plugin, so a missing block is the normal way of
+    // not using one: it must not look like a failure (exit 78 would be reported, and retried by some supervisors).
+    if (!block) {
+      const file = loaded.path ? resolve(loaded.path) : 'config.toml (none was found; defaults are in use)';
+      const known = Object.keys(config.plugins);
+      logger.info(
+        { config: loaded.path ? file : null, blocks: known },
+        `plugin ${pluginId} is not configured: ${file} has no [plugins.${pluginId}] block, so it does not run. ` +
+          `To run it, add [plugins.${pluginId}] with enabled = true and the plugin's settings (see plugins/${folder}/README.md)`,
+      );
+      return reportDisabled(bus, logger, pluginId, { plugin: folder, reason: 'not_configured' });
+    }
     if (!block.enabled) {
       logger.info(`plugin ${pluginId} is disabled ([plugins.${pluginId}] enabled = false); exiting`);
-      try {
-        await bus.waitUntilConnected(5000);
-        await Promise.race([
-          bus.publish(
-            topics.pluginLifecycle,
-            { hw: pluginId },
-            { type: 'plugin_disabled', data: { plugin: folder } },
-          ),
-          new Promise((resolve) => setTimeout(resolve, 3000)),
-        ]);
-      } catch (error) {
-        logger.warn({ err: (error as Error).message }, 'could not report plugin_disabled');
-      }
-      await bus.close();
-      process.exit(0);
+      return reportDisabled(bus, logger, pluginId, { plugin: folder, reason: 'disabled' });
     }
+    serviceOptions.stopTimeoutMs = (block.stop_timeout + 10) * 1000;
 
     let supervisor: Supervisor | undefined;
     const link = new PluginBusLink(bus, pluginId, logger, {
@@ -141,6 +133,9 @@ await runService(
       childModule: resolve(here, 'host', 'child-main.js'),
       // The plugin process gets only its own options: the supervisor's (an --inspect port, say) would clash.
       execArgv: block.node_options.split(/\s+/).filter(Boolean),
+      // Plugins read the rest of config.toml themselves (plugins/lib/site-config.ts): the same file as the runner,
+      // also when it was given as --config. Absolute, so a plugin that changes directory still finds it.
+      env: loaded.path ? { ...process.env, WATTBUS_CONFIG: resolve(loaded.path) } : process.env,
       logger,
       link,
       onPermanentFailure: () => {
@@ -157,3 +152,23 @@ await runService(
   },
   serviceOptions,
 );
+
+/** Publishes `plugin_disabled` (bounded in time: the broker may be down), then ends the process with 0. */
+async function reportDisabled(
+  bus: Bus,
+  logger: Logger,
+  pluginId: string,
+  data: { plugin: string; reason: 'disabled' | 'not_configured' },
+): Promise<never> {
+  try {
+    await bus.waitUntilConnected(5000);
+    await Promise.race([
+      bus.publish(topics.pluginLifecycle, { hw: pluginId }, { type: 'plugin_disabled', data }),
+      new Promise((resolve) => setTimeout(resolve, 3000)),
+    ]);
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'could not report plugin_disabled');
+  }
+  await bus.close();
+  process.exit(0);
+}

@@ -287,3 +287,58 @@ describe('a legacy-layout plugin with the registry', () => {
     expect(state).toMatchObject({ batteryLevel: 50, signalLevel: 12, timedOut: false });
   });
 });
+
+describe('a Domoticz-style plugin whose onStart rejects its settings', () => {
+  it('fails for good: plugin_failed with permanent, the message at error level, exit 78', async () => {
+    stack.config('[plugins.badset]\nenabled = true\nplugin = "bad_settings"\nrestart_delay = 0.2\n');
+    const failing = stack.runner('badset');
+    expect(await failing.exited).toBe(78);
+    const errors = messages(failing, /plugin cannot start/);
+    expect(errors[0]).toMatchObject({ level: 'error' });
+    expect(errors[0]!.msg).toMatch(/\[plugins.badset\] mode1 = "": the relay address is required/);
+    const failed = await stack.client.waitForJson<{ type: string; data: Record<string, unknown> }>(
+      lifecycleTopic('badset'),
+      (notice: { type: string }) => notice.type === 'plugin_failed',
+    );
+    expect(failed.data).toMatchObject({ plugin: 'bad_settings', permanent: true, exit_code: 78 });
+    expect(messages(failing, /checking settings/)).toHaveLength(1);
+  });
+});
+
+describe('a power-monitor-style plugin with units', () => {
+  it('creates its unit once, gets its commands, and the unit state follows', async () => {
+    stack.config('[plugins.lamp]\nenabled = true\nplugin = "power_units"\nname = "Porch"\n');
+    const lamp = stack.runner('lamp');
+    const ready = await waitForMessage(lamp, 'power_units ready');
+    expect(ready.id).toBeGreaterThan(0);
+    expect(ready.again).toBe(true);
+    await registrySeesStarted(stack.client, 'lamp');
+    const set = topicFor(topics.unitSet, ROOTS, { hw: 'lamp', device: 'lamp', unit: 1 });
+    const state = topicFor(topics.unitState, ROOTS, { hw: 'lamp', device: 'lamp', unit: 1 });
+    await stack.client.publish(set, 'On');
+    expect(await waitForMessage(lamp, 'power_units command')).toMatchObject({
+      deviceId: 'lamp',
+      unit: 1,
+      command: 'On',
+      source: 'mqtt',
+      devices: ['lamp'],
+    });
+    await stack.client.waitForJson(state, (value: { state?: string }) => value.state === 'ON');
+    // A listener that throws is logged; the next command still runs.
+    await stack.client.publish(set, 'Off');
+    expect(await waitForMessage(lamp, 'onCommand failed: command listener failure on purpose')).toMatchObject(
+      {
+        level: 'error',
+      },
+    );
+    await stack.client.waitForJson(state, (value: { state?: string }) => value.state === 'OFF');
+    await stack.client.publish(set, 'Toggle');
+    await stack.client.waitForJson(state, (value: { state?: string }) => value.state === 'ON', 15_000);
+    const discovery = await stack.client.waitForJson<{ command_topic?: string; device: { name: string } }>(
+      `${ROOTS.discovery}/switch/+/+/config`,
+      (config) => config.command_topic === set,
+    );
+    expect(discovery.device.name).toBe('Porch - Lamp');
+    expect(await lamp.stop()).toBe(0);
+  });
+});

@@ -97,7 +97,19 @@ describe('a power-monitor-style plugin in the runner', () => {
     expect(await runner.exited).toBe(0);
     expect(runner.lines.join('\n')).toMatch(/plugin resting is disabled/);
     const notice = await stack.client.waitForJson<{ type: string }>(lifecycleTopic('resting'));
-    expect(notice.type).toBe('plugin_disabled');
+    expect(notice).toEqual({ type: 'plugin_disabled', data: { plugin: 'power_echo', reason: 'disabled' } });
+  });
+
+  it('gives the plugin process the config file the runner was given with --config', async () => {
+    const path = stack.config(
+      `[general]\nname = "site-under-test"\n\n[plugins.site]\nenabled = true\nplugin = "power_site"\n`,
+    );
+    const runner = stack.runner('site', { configFlag: true });
+    expect(await waitForMessage(runner, 'power_site started')).toMatchObject({
+      site: 'site-under-test',
+      config: path,
+    });
+    expect(await runner.stop()).toBe(0);
   });
 
   it('takes the instance id from WATTBUS_PLUGIN_ID and plugin keys from WATTBUS_PLUGIN__<KEY>', async () => {

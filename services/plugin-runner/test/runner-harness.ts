@@ -30,6 +30,8 @@ export interface Stack {
       configPath?: string;
       /** Give the id in WATTBUS_PLUGIN_ID instead of as the argument. */
       idFromEnvironment?: boolean;
+      /** Give the config file as `--config <path>` instead of in WATTBUS_CONFIG. */
+      configFlag?: boolean;
     },
   ): ServiceProcess;
   /** A bridge API request through MQTT, answered by the registry. */
@@ -70,7 +72,7 @@ export async function startStack(options: { registry?: boolean } = {}): Promise<
         `runner-${id}`,
         'services/plugin-runner/dist/main.js',
         {
-          WATTBUS_CONFIG: runnerOptions.configPath ?? configPath,
+          WATTBUS_CONFIG: runnerOptions.configFlag ? undefined : (runnerOptions.configPath ?? configPath),
           WATTBUS_PLUGIN_ID: runnerOptions.idFromEnvironment ? id : undefined,
           ...runnerOptions.env,
         },
@@ -78,6 +80,7 @@ export async function startStack(options: { registry?: boolean } = {}): Promise<
           ...(runnerOptions.idFromEnvironment ? [] : [id]),
           '--plugins-dir',
           runnerOptions.pluginsDir ?? FIXTURES,
+          ...(runnerOptions.configFlag ? ['--config', runnerOptions.configPath ?? configPath] : []),
         ],
       );
       processes.push(runner);

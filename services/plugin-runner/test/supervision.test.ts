@@ -169,10 +169,49 @@ describe('plugins that cannot start', () => {
     expect(await runner.stop()).toBe(0);
   });
 
-  it('exits 78 for an id without a config block', async () => {
-    stack.config('[plugins.other]\nenabled = true\n');
+  it('reports a configuration error thrown by startPlugin as permanent, without restarting', async () => {
+    await failsPermanently(
+      'config',
+      `plugin = "power_crash"\nmode = "config"\n${FAST_RESTARTS}`,
+      /plugin cannot start: \[plugins.config\] mode = "config": this setting is refused on purpose/,
+    );
+    // Refused before it counted as started, and never tried again.
+    expect(notices('config').map((notice) => notice.type)).toEqual(['plugin_failed']);
+  });
+
+  it('also when the shared ConfigError comes after startPlugin has waited', async () => {
+    await failsPermanently(
+      'late',
+      `plugin = "power_crash"\nmode = "late_config"\n${FAST_RESTARTS}`,
+      /plugin cannot start: invalid configuration:\n {2}- \[plugins.late\] mode = "late_config": refused after a while/,
+    );
+    expect(notices('late').filter((notice) => notice.type === 'plugin_failed')).toHaveLength(1);
+    expect(notices('late').filter((notice) => notice.type === 'plugin_started')).toHaveLength(1);
+  });
+
+  it('exits 0 and reports plugin_disabled, at info level, for an id without a config block', async () => {
+    const path = stack.config('[plugins.other]\nenabled = true\n');
     const runner = stack.runner('ghost');
+    expect(await runner.exited).toBe(0);
+    const line = runner.lines.find((text) => text.includes('has no [plugins.ghost] block'));
+    expect(line, runner.lines.join('\n')).toBeDefined();
+    expect(parseLine(line!)).toMatchObject({ level: 'info', config: path, blocks: ['other'] });
+    expect(parseLine(line!).msg).toMatch(
+      /plugin ghost is not configured: .* add \[plugins.ghost\] with enabled = true/,
+    );
+    expect(runner.lines.some((text) => text.includes('"level":"error"'))).toBe(false);
+    await until(() => notices('ghost').length > 0);
+    expect(notices('ghost')).toEqual([
+      { type: 'plugin_disabled', data: { plugin: 'ghost', reason: 'not_configured' } },
+    ]);
+  });
+
+  it('still exits 78 for a block that exists but is invalid', async () => {
+    stack.config('[plugins.invalid]\nenabled = "yes"\nplugin = "power_echo"\n');
+    const runner = stack.runner('invalid');
     expect(await runner.exited).toBe(78);
-    expect(runner.lines.join('\n')).toMatch(/\[plugins.ghost\].*no such block \(blocks present: other\)/);
+    expect(runner.lines.join('\n')).toMatch(
+      /plugins.invalid.enabled = "yes" .*: is required \(true or false\)/,
+    );
   });
 });

@@ -1,5 +1,8 @@
 import { describeZodError } from '@wattbus/shared/contract/payload.js';
 import { z } from 'zod';
+import { PluginConfigurationError } from '../configuration-error.js';
+
+export { PluginConfigurationError };
 
 /** The Hardware-page fields a parameter can fill (Domoticz's `field` attribute, camelCase). */
 export const PARAMETER_FIELDS = [
@@ -105,14 +108,6 @@ export type ValidDefinition = z.output<typeof PluginDefinitionSchema>;
 /** Declares a plugin's definition with type checking: `export const definition = definePlugin({ ... })`. */
 export function definePlugin<const Definition extends PluginDefinition>(definition: Definition): Definition {
   return definition;
-}
-
-/** A definition or parameter problem; the plugin cannot start until its file or config block is fixed. */
-export class PluginConfigurationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('; '));
-    this.name = 'PluginConfigurationError';
-  }
 }
 
 export function validateDefinition(value: unknown, entry: string): ValidDefinition {

@@ -1,13 +1,15 @@
 import { statSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { Logger, PluginSection } from '@wattbus/shared';
-import { type ParentLink, RegistryRequestError } from '../host/parent-link.js';
+import { isConfigurationError } from '../configuration-error.js';
+import type { ParentLink } from '../host/parent-link.js';
 import type { RunningCallback } from './callback-queue.js';
 import { validateDefinition } from './definition.js';
 import { loadDevices } from './device-table.js';
 import { dispatchCommand, dispatchEvent } from './dispatch.js';
 import { buildParameters, resolveParameters, storableSettings } from './parameters.js';
 import { DEBUG, DomoticzRuntime, installRuntime, type JsonValue, registrations } from './runtime.js';
+import { untilAnswered } from './until-answered.js';
 
 export interface DomoticzHostOptions {
   pluginId: string;
@@ -22,7 +24,6 @@ export interface DomoticzHostOptions {
   entry: string;
 }
 
-const RETRY_LIMIT_MS = 5000;
 const SETTINGS_WAIT_MS = 2000;
 
 /**
@@ -130,11 +131,28 @@ export class DomoticzHost {
       'devices loaded; calling onStart',
     );
 
-    runtime.queueCallback('onStart', exports, []);
+    // A configuration error thrown by onStart ends the start (and the plugin, for good); any other exception is
+    // logged and the plugin keeps running, as in Domoticz.
+    let configurationError: unknown;
+    const onStart = exports.onStart;
+    if (typeof onStart === 'function') {
+      runtime.queue.push('onStart', async () => {
+        try {
+          await onStart.call(exports);
+        } catch (error) {
+          if (!isConfigurationError(error)) throw error;
+          configurationError = error;
+        }
+      });
+    }
     this.feedsOpen = true;
     if (runtime.reading.value) this.queueFeedCallback('onReading');
     if (runtime.energy.value) this.queueFeedCallback('onEnergy');
     await runtime.queue.idle();
+    if (configurationError) {
+      this.stopping = true;
+      throw configurationError;
+    }
     runtime.onHeartbeatChange = () => this.scheduleHeartbeat();
     this.scheduleHeartbeat();
   }
@@ -151,20 +169,8 @@ export class DomoticzHost {
   }
 
   /** Registry requests made before onStart wait for a registry that is not up yet, instead of failing. */
-  private async untilAnswered<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await run();
-      } catch (error) {
-        if (!(error instanceof RegistryRequestError && error.timedOut) || this.stopping) throw error;
-        const level = attempt === 1 ? 'warn' : 'debug';
-        this.options.logger[level](
-          { operation, attempt },
-          `no answer from the device registry to ${operation}; retrying`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, RETRY_LIMIT_MS)));
-      }
-    }
+  private untilAnswered<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return untilAnswered(operation, run, this.options.logger, () => this.stopping);
   }
 
   private scheduleHeartbeat(): void {

@@ -1,9 +1,8 @@
 import { relative } from 'node:path';
 import type { Logger, LogLevel } from '@wattbus/shared';
 import { createLogger } from '@wattbus/shared/log/logger.js';
-import { PluginConfigurationError } from '../domoticz/definition.js';
+import { isConfigurationError } from '../configuration-error.js';
 import { DomoticzHost } from '../domoticz/domoticz-host.js';
-import { installRuntime } from '../domoticz/runtime.js';
 import { EXIT_PERMANENT, type InitMessage, type ToChild, type ToParent } from '../ipc/messages.js';
 import { PowerHost } from '../power/power-host.js';
 import type { PluginConfig, PowerPlugin } from '../power/types.js';
@@ -46,8 +45,7 @@ function exit(code: number): never {
 
 /** Ends the process after the supervisor has the last message (and stdout its last line). */
 function fail(error: unknown): void {
-  const permanent =
-    error instanceof PluginConfigurationError || (error instanceof PluginLoadError && error.permanent);
+  const permanent = isConfigurationError(error) || (error instanceof PluginLoadError && error.permanent);
   const reason = error instanceof Error ? error.message : String(error);
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
   logger?.error(
@@ -56,7 +54,9 @@ function fail(error: unknown): void {
       ? `plugin cannot start: ${reason}`
       : `plugin failed: ${reason}${cause?.stack ? `\n${cause.stack}` : ''}`,
   );
-  send({ kind: 'fatal', reason, permanent }, () => exit(permanent ? EXIT_PERMANENT : 1));
+  send({ kind: 'fatal', reason: reason.slice(0, 4000), permanent }, () =>
+    exit(permanent ? EXIT_PERMANENT : 1),
+  );
 }
 
 async function start(init: InitMessage): Promise<void> {
@@ -97,9 +97,10 @@ async function start(init: InitMessage): Promise<void> {
   const loaded = classifyPlugin(await importPlugin(located), entry);
   link.loaded(loaded.style);
   if (loaded.style === 'power') {
-    installRuntime(undefined);
     const power = new PowerHost(loaded.exports as unknown as PowerPlugin, {
       pluginId: init.pluginId,
+      folder: init.folder,
+      runtime: domoticz.runtime,
       config: deepFreeze(structuredClone(init.block)) as PluginConfig,
       logger,
       link,
@@ -110,6 +111,10 @@ async function start(init: InitMessage): Promise<void> {
       () => logger?.debug('startPlugin() returned; the plugin keeps running until it is stopped'),
       (error: unknown) => {
         if (shuttingDown) return;
+        if (isConfigurationError(error)) {
+          fail(error);
+          return;
+        }
         logger?.error(
           { err: error },
           'startPlugin() threw; the plugin process ends so that the runner restarts it',

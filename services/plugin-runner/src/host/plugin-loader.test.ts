@@ -29,6 +29,15 @@ describe('locatePlugin', () => {
     });
   });
 
+  it('counts a build that left an unchanged output file alone (its build-info file is newer)', () => {
+    write('lamp/lamp.ts', 'export {}', 1000);
+    write('dist/lamp/lamp.js', 'export {}', 2000);
+    write('lamp/lamp.ts', '  export {}', 3000);
+    expect(locatePlugin(dir.path, 'lamp').source).toBe('typescript');
+    write('dist/.tsbuildinfo', '{}', 4000);
+    expect(locatePlugin(dir.path, 'lamp').source).toBe('compiled');
+  });
+
   it('takes a .js main file, or only the compiled one (a container image)', () => {
     write('plain/plain.js');
     expect(locatePlugin(dir.path, 'plain').source).toBe('javascript');
@@ -39,14 +48,14 @@ describe('locatePlugin', () => {
 
   it('explains a missing folder and a main file not named after its folder', () => {
     expect(() => locatePlugin(dir.path, 'nope')).toThrow(
-      /plugin folder .*nope does not exist \(plugins found in .*: meter, plain\)/,
+      /plugin folder .*nope does not exist \(plugins found in .*: lamp, meter, plain\)/,
     );
     write('renamed/old_name.ts');
     write('renamed/old_name.test.ts');
     expect(() => locatePlugin(dir.path, 'renamed')).toThrow(
       /has no renamed.ts: .* \(found old_name.ts; rename the folder or the file/,
     );
-    expect(listPlugins(dir.path)).toEqual(['meter', 'plain']);
+    expect(listPlugins(dir.path)).toEqual(['lamp', 'meter', 'plain']);
   });
 });
 

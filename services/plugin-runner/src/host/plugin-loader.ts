@@ -63,6 +63,20 @@ function newestSourceTime(dir: string): number {
 }
 
 /**
+ * When the compiled plugin was last brought up to date: the build rewrites its build-info file every time, but
+ * leaves an output file alone when a source change (a reformat, a comment) does not change the JavaScript.
+ */
+function builtAt(pluginsDir: string, compiled: string): number {
+  let buildInfo = 0;
+  try {
+    buildInfo = statSync(join(pluginsDir, 'dist', '.tsbuildinfo')).mtimeMs;
+  } catch {
+    // No build-info file: a build that did not use tsc -b, or an image that left it out.
+  }
+  return Math.max(statSync(compiled).mtimeMs, buildInfo);
+}
+
+/**
  * Finds a plugin's main file: `plugins/<folder>/<folder>.ts`, run from its compiled JavaScript in
  * `plugins/dist/<folder>/` when that is at least as new as the sources, else through tsx so a plugin just written
  * runs without a build.
@@ -83,7 +97,7 @@ export function locatePlugin(pluginsDir: string, folder: string): LocatedPlugin 
   const javascript = join(dir, `${folder}.js`);
   const compiled = join(pluginsDir, 'dist', folder, `${folder}.js`);
   if (existsSync(typescript)) {
-    if (existsSync(compiled) && statSync(compiled).mtimeMs >= newestSourceTime(dir)) {
+    if (existsSync(compiled) && builtAt(pluginsDir, compiled) >= newestSourceTime(dir)) {
       return { folder, dir, entry: compiled, source: 'compiled' };
     }
     return { folder, dir, entry: typescript, source: 'typescript' };

@@ -1,11 +1,19 @@
 import type { Energy, Logger, Reading } from '@wattbus/shared';
+import { isConfigurationError } from '../configuration-error.js';
+import type { RunningCallback } from '../domoticz/callback-queue.js';
+import type { DomoticzRuntime } from '../domoticz/runtime.js';
 import type { ParentLink } from '../host/parent-link.js';
 import { LiveView } from './live-view.js';
+import { PowerUnitsHost } from './power-units.js';
 import { StopFlag } from './stop-flag.js';
 import type { LiveEnergy, LiveReading, PluginConfig, PowerPlugin, PowerPluginExtras } from './types.js';
 
 export interface PowerHostOptions {
   pluginId: string;
+  /** The plugin folder, announced to the registry when the plugin uses units. */
+  folder: string;
+  /** The Domoticz runtime behind `extras.units`, `devices` and `Unit`. */
+  runtime: DomoticzRuntime;
   config: PluginConfig;
   logger: Logger;
   link: ParentLink;
@@ -26,6 +34,7 @@ export class PowerHost {
   private readonly stopFlag = new StopFlag();
   private readonly readingListeners = new Set<Listener<LiveReading>>();
   private readonly energyListeners = new Set<Listener<LiveEnergy>>();
+  private readonly units: PowerUnitsHost;
   private main: Promise<void> | undefined;
   private firstReading: (() => void) | undefined;
 
@@ -42,6 +51,14 @@ export class PowerHost {
       this.energy.update(energy);
       this.notify(this.energyListeners, this.energy.view as LiveEnergy, 'onEnergy');
     };
+    this.units = new PowerUnitsHost(options.runtime, { folder: options.folder, logger: options.logger });
+    options.link.handlers.command = (command) => this.units.dispatchCommand(command);
+    options.link.handlers.event = (event) => this.units.applyEvent(event);
+  }
+
+  /** The command listener running now, for the supervisor's watchdog. */
+  get currentCallback(): RunningCallback | undefined {
+    return this.options.runtime.queue.current;
   }
 
   private notify<T>(listeners: Set<Listener<T>>, value: T, name: string): void {
@@ -96,6 +113,11 @@ export class PowerHost {
         this.energyListeners.add(listener);
         return () => this.energyListeners.delete(listener);
       },
+      units: {
+        load: () => this.units.load(),
+        ensure: (init) => this.units.ensure(init),
+      },
+      onCommand: (listener) => this.units.onCommand(listener),
     };
     this.main = (async () => {
       await this.plugin.startPlugin(
@@ -106,6 +128,16 @@ export class PowerHost {
         extras,
       );
     })();
+    // A plugin checks its settings first thing: give startPlugin until its first real wait, so that a
+    // configuration error fails the start (nothing is reported as started) instead of ending a running plugin.
+    const early = await Promise.race([
+      this.main.then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      ),
+      new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined))),
+    ]);
+    if (early && isConfigurationError(early.error)) throw early.error;
   }
 
   /** Settles when startPlugin returns (or rejects when it throws). */
@@ -118,6 +150,7 @@ export class PowerHost {
     this.stopFlag.set();
     this.readingListeners.clear();
     this.energyListeners.clear();
+    await this.units.stop();
     try {
       await this.plugin.stopPlugin();
     } catch (error) {

@@ -16,6 +16,8 @@ export interface SupervisorOptions {
   childModule: string;
   /** Node options for the plugin process. */
   execArgv: string[];
+  /** The plugin process's environment. */
+  env: NodeJS.ProcessEnv;
   logger: Logger;
   link: PluginBusLink;
   /** Called once when the plugin cannot start for a reason no restart fixes (bad folder, definition, parameters). */
@@ -71,6 +73,7 @@ export class Supervisor {
     const child = fork(options.childModule, [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: options.execArgv,
+      env: options.env,
       serialization: 'json',
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

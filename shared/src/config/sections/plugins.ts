@@ -32,8 +32,9 @@ export const PluginSection = z.looseObject({
   /** After running this long without a crash, the restart delay starts again from restart_delay. */
   restart_reset_after: SecondsUpTo(86_400).default(60),
   /**
-   * Node.js options of the plugin process. The default keeps an idle plugin small (no optimising compiler, a small
-   * young generation); a plugin that computes a lot may want "" (Node's defaults) or its own, e.g.
+   * Node.js options of the plugin process. The default keeps an idle plugin small (no optimising or baseline
+   * compiler, a small young generation, a heap compacted at every full collection); a plugin that computes a lot
+   * may want "" (Node's defaults) or its own, e.g.
    * "--max-old-space-size=256".
    */
   node_options: z
@@ -42,6 +43,6 @@ export const PluginSection = z.looseObject({
       (options) => options.split(/\s+/).every((option) => option === '' || option.startsWith('--')),
       'must be Node.js options separated by spaces, each starting with "--"',
     )
-    .default('--max-semi-space-size=1 --no-opt'),
+    .default('--max-semi-space-size=1 --no-opt --no-sparkplug --compact-on-every-full-gc'),
 });
 export type PluginSection = z.infer<typeof PluginSection>;

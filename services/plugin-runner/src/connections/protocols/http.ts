@@ -1,6 +1,6 @@
-import { STATUS_CODES } from 'node:http';
 import { describeZodError } from '@wattbus/shared/contract/payload.js';
 import { z } from 'zod';
+import { builtins } from '../builtins.js';
 import { type Codec, type CodecContext, MAX_FRAME_BYTES, toBytes } from './codec.js';
 
 /** A header value: text, bytes, or a list for a header sent several times. */
@@ -313,7 +313,9 @@ export class HttpCodec implements Codec {
 
   private encodeResponse(message: z.output<typeof HttpSendSchema>): Buffer {
     const code = String(message.status).trim();
-    const status = /^\d{3}$/.test(code) ? `${code} ${STATUS_CODES[Number(code)] ?? ''}`.trim() : code;
+    const status = /^\d{3}$/.test(code)
+      ? `${code} ${builtins.http.STATUS_CODES[Number(code)] ?? ''}`.trim()
+      : code;
     const headers: Record<string, HeaderValue> = { ...(message.headers ?? {}) };
     const data = message.data === undefined ? Buffer.alloc(0) : toBytes(message.data, 'data');
     const add = (name: string, value: string) => {

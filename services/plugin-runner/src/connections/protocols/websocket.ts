@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { TextDecoder } from 'node:util';
-import { constants, inflateRawSync } from 'node:zlib';
 import { z } from 'zod';
+import { builtins } from '../builtins.js';
 import { type Codec, type CodecContext, isPlainObject, MAX_FRAME_BYTES, toBytes } from './codec.js';
 import { checkMessage, HttpCodec, type HttpResponse, HttpSendSchema, headerOf } from './http.js';
 
@@ -156,9 +155,11 @@ export class WebSocketCodec implements Codec {
   /** Inflates one message; with context takeover the previous output is the dictionary of the next. */
   private inflate(compressed: Buffer): Buffer {
     const state = this.deflate!;
-    const options: { finishFlush: number; dictionary?: Buffer } = { finishFlush: constants.Z_SYNC_FLUSH };
+    const options: { finishFlush: number; dictionary?: Buffer } = {
+      finishFlush: builtins.zlib.constants.Z_SYNC_FLUSH,
+    };
     if (state.contextTakeover && state.window.length > 0) options.dictionary = state.window;
-    const output = inflateRawSync(Buffer.concat([compressed, INFLATE_TRAILER]), options);
+    const output = builtins.zlib.inflateRawSync(Buffer.concat([compressed, INFLATE_TRAILER]), options);
     if (state.contextTakeover) {
       const window = Buffer.concat([state.window, output]);
       state.window = window.subarray(Math.max(0, window.length - DICTIONARY_BYTES));
@@ -180,7 +181,7 @@ export class WebSocketCodec implements Codec {
       );
       return this.http.encodeRequest(request, {
         ...UPGRADE_HEADERS,
-        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+        'Sec-WebSocket-Key': builtins.crypto.randomBytes(16).toString('base64'),
       });
     }
     const frame = checkMessage(WebSocketSendSchema, message, 'a WebSocket frame');
@@ -197,7 +198,7 @@ export class WebSocketCodec implements Codec {
       this.sendingFragmented = !finish;
     }
     const maskKey = Buffer.alloc(4);
-    if (frame.mask === undefined) randomBytes(4).copy(maskKey);
+    if (frame.mask === undefined) builtins.crypto.randomBytes(4).copy(maskKey);
     else maskKey.writeUInt32BE(frame.mask >>> 0);
     const length = payload.length;
     const header = length < 126 ? Buffer.alloc(2) : length < 0x10000 ? Buffer.alloc(4) : Buffer.alloc(10);

@@ -1,8 +1,8 @@
-import { lookup } from 'node:dns';
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { DEBUG } from '../../domoticz/runtime.js';
+import { builtins } from '../builtins.js';
 import type { ByteStream, ConnectionState } from '../connection-state.js';
 import { openSerialPort } from './serial.js';
 
@@ -51,7 +51,7 @@ export function connectStream(state: ConnectionState, endpoint: StreamEndpoint):
       state.emit('onTimeout');
     }, state.timeoutMs);
   }
-  lookup(endpoint.address, { all: true }, (error, addresses) => {
+  builtins.dns.lookup(endpoint.address, { all: true }, (error, addresses) => {
     if (settled) return;
     if (error) {
       fail(error);
@@ -70,7 +70,7 @@ export function connectStream(state: ConnectionState, endpoint: StreamEndpoint):
         `connecting ${state.name}`,
       );
       const socket = endpoint.tls
-        ? tlsConnect({
+        ? builtins.tls.connect({
             host: next.address,
             port: endpoint.port,
             servername:
@@ -78,7 +78,7 @@ export function connectStream(state: ConnectionState, endpoint: StreamEndpoint):
             rejectUnauthorized: endpoint.tls.rejectUnauthorized ?? false,
             ca: endpoint.tls.ca,
           })
-        : netConnect({ host: next.address, port: endpoint.port });
+        : builtins.net.connect({ host: next.address, port: endpoint.port });
       current = socket;
       const onError = (socketError: NodeJS.ErrnoException) => {
         socket.destroy();
@@ -133,8 +133,8 @@ export function listenStream(
       state.emit('onConnect', [1, 'Listen on TLS needs tls.key and tls.cert']);
       return;
     }
-    server = createTlsServer({ key: endpoint.tls.key, cert: endpoint.tls.cert }, accept);
-  } else server = createServer(accept);
+    server = builtins.tls.createServer({ key: endpoint.tls.key, cert: endpoint.tls.cert }, accept);
+  } else server = builtins.net.createServer(accept);
   state.server = server;
   server.once('error', (error: NodeJS.ErrnoException) => {
     state.listening = false;

@@ -1,7 +1,7 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { DEBUG } from '../../domoticz/runtime.js';
+import { builtins } from '../builtins.js';
 import type { ConnectionState } from '../connection-state.js';
 import type { Codec } from '../protocols/codec.js';
 import { statusOf } from './stream.js';
@@ -14,7 +14,10 @@ export function isMulticast(address: string): boolean {
 }
 
 function udpSocket(address: string): Socket {
-  return createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: true });
+  return builtins.dgram.createSocket({
+    type: builtins.net.isIPv6(address) ? 'udp6' : 'udp4',
+    reuseAddr: true,
+  });
 }
 
 /**
