@@ -151,6 +151,11 @@ export class Bus {
   }
 
   private onConnect(): void {
+    // Nagle's algorithm holds a small packet until the previous one is acknowledged, and the peer delays that
+    // acknowledgement by up to 40 ms: every request/response and command hop would wait for it. MQTT packets are
+    // small and latency matters more than packet count, so send each at once (TCP and TLS sockets; WebSocket
+    // streams have no such switch).
+    (this.client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
     this.connectCount++;
     const reconnect = this.connectCount > 1;
     this.logger.info({ url: this.options.mqtt.url, reconnect }, 'connected to MQTT broker');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UnitCreateRequest } from './plugin-protocol.js';
 import { DeviceId, PluginId, UnitNumber } from './primitives.js';
 import { UnitCommand, UnitOptions, UnitRecord } from './units.js';
 
@@ -34,6 +35,11 @@ export const bridgeRequests = {
     request: z.strictObject({ ...UnitAddress, name: z.string().trim().min(1).max(100) }),
     response: z.object({ unit: UnitRecord }),
   },
+  /** Adds a unit to a plugin's hardware from outside the plugin; the plugin is told with `device_added`. */
+  'unit/create': {
+    request: UnitCreateRequest.extend({ hardware: PluginId }),
+    response: z.object({ unit: UnitRecord }),
+  },
   'unit/remove': { request: z.strictObject(UnitAddress), response: z.object({ removed: z.boolean() }) },
   'device/remove': {
     request: z.strictObject({ hardware: PluginId, deviceId: DeviceId }),
@@ -60,6 +66,7 @@ export const bridgeRequests = {
     }),
     response: z.object({
       rows: z.array(z.object({ timestamp: z.string(), nValue: z.number().int(), sValue: z.string() })),
+      truncated: z.boolean().optional(),
     }),
   },
   'discovery/republish': { request: z.strictObject({}), response: z.object({ published: z.number().int() }) },
@@ -111,6 +118,9 @@ export const BridgeEventType = z.enum([
   'plugin_offline',
   'sampler_fault',
   'sampler_recovered',
+  /** The registry cannot write its database (disk full, read-only); it keeps answering reads. */
+  'registry_degraded',
+  'registry_recovered',
 ]);
 export type BridgeEventType = z.infer<typeof BridgeEventType>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeviceId, PluginId, Transaction, UnitNumber } from './primitives.js';
+import { DeviceId, Transaction, UnitNumber } from './primitives.js';
 import { Color, DeviceRecord, UnitFields, UnitRecord } from './units.js';
 
 /**
@@ -17,6 +17,11 @@ const TypeSelection = {
 
 export const UnitCreateRequest = z.strictObject({
   ...UnitKey,
+  /**
+   * Required for the extended layout. A legacy plugin may omit it: the registry then uses Domoticz's default,
+   * `000H000U` (HardwareID and Unit as 4-digit upper-case hex, e.g. `00010001`).
+   */
+  deviceId: DeviceId.optional(),
   ...TypeSelection,
   ...UnitFields.partial().shape,
   name: UnitFields.shape.name,
@@ -81,7 +86,11 @@ export const pluginRequests = {
   'unit/delete': { request: UnitKeyRequest, response: z.object({ deleted: z.boolean() }) },
   'unit/refresh': { request: UnitKeyRequest, response: z.object({ unit: UnitRecord.nullable() }) },
   'unit/touch': { request: UnitKeyRequest, response: z.object({ unit: UnitRecord }) },
-  'unit/history': { request: HistoryQuery, response: z.object({ rows: z.array(HistoryRow) }) },
+  'unit/history': {
+    request: HistoryQuery,
+    /** `truncated` when more rows matched than `limit` (default 1000) or than fit one message. */
+    response: z.object({ rows: z.array(HistoryRow), truncated: z.boolean().optional() }),
+  },
   'config/get': { request: EmptyRequest, response: z.object({ configuration: ConfigurationValue }) },
   'config/set': { request: ConfigSetRequest, response: z.object({ configuration: ConfigurationValue }) },
   'notifier/register': { request: NotifierRequest, response: z.object({ name: z.string() }) },

@@ -83,6 +83,24 @@ export const DecodedValues = z.object({
   import_energy: z.number().optional(),
   export_energy: z.number().optional(),
   gas: z.number().optional(),
+  /** Water in m³ (counters with Switchtype Water). */
+  water: z.number().optional(),
+  /** P1 smart meter: power returned to the grid, W. */
+  return_power: z.number().optional(),
+  /** Three-phase current (Current/Ampere), A. */
+  current_l1: z.number().optional(),
+  current_l2: z.number().optional(),
+  current_l3: z.number().optional(),
+  /** Wind: speed and gust in m/s, bearing in degrees. */
+  wind_speed: z.number().optional(),
+  wind_gust: z.number().optional(),
+  wind_bearing: z.number().optional(),
+  /** Rain: rate in mm/h and the total in mm. */
+  rain_rate: z.number().optional(),
+  rain: z.number().optional(),
+  uv: z.number().optional(),
+  /** Colour lights: the colour as red, green, blue 0-255 (from the Color JSON). */
+  rgb: z.array(z.number().int().min(0).max(255)).length(3).optional(),
 });
 export type DecodedValues = z.infer<typeof DecodedValues>;
 

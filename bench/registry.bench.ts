@@ -1,0 +1,355 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import mqtt, { type MqttClient } from 'mqtt';
+import { handlePluginRequest } from '../services/device-registry/src/protocol/requests.js';
+import type { Outputs } from '../services/device-registry/src/registry/context.js';
+import { RegistryCore } from '../services/device-registry/src/registry/registry-core.js';
+import { closeDatabase, openDatabase } from '../services/device-registry/src/store/database.js';
+import { GroupCommit } from '../services/device-registry/src/store/group-commit.js';
+import { RegistryStore } from '../services/device-registry/src/store/registry-store.js';
+import { startMosquitto, startWattbusBroker, type TestBroker } from '../test/helpers/brokers.js';
+import { freePort } from '../test/helpers/ports.js';
+import { spawnNode } from '../test/helpers/processes.js';
+import { tempDir } from '../test/helpers/temp.js';
+import type { BenchResult, BenchSuite } from './report.js';
+
+/**
+ * The device registry: durable unit updates per second, and the command round trip (set -> the plugin's onCommand
+ * -> its Update -> the new retained state) over loopback MQTT. The plugin side is a small client that speaks the
+ * plugin protocol with mqtt.js, so the numbers measure the registry and the broker rather than a plugin runtime.
+ * Every client here, like the registry's own connection, turns Nagle's algorithm off (TCP_NODELAY): with it on,
+ * each hop of a request/response waits for a delayed acknowledgement, about 40 ms.
+ */
+const UNITS = 1000;
+const THROUGHPUT_SECONDS = 5;
+const ROUND_TRIPS = 400;
+
+function progress(message: string): void {
+  process.stderr.write(`  registry: ${message}\n`);
+}
+
+/** mqtt.js does not set TCP_NODELAY; the services' Bus does (shared/src/bus/bus.ts). */
+function noDelay(client: MqttClient): MqttClient {
+  (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  return client;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const quietOutputs: Outputs = {
+  unitChanged() {},
+  unitRemoved() {},
+  devicesChanged() {},
+  settingsChanged() {},
+  pluginEvent() {},
+  bridgeEvent() {},
+};
+
+/** The registry's own update path (validation, sValue rules, group commit with synchronous=FULL), without MQTT. */
+async function storeThroughput(): Promise<BenchResult> {
+  const dir = tempDir('wattbus-bench-registry-');
+  const opened = openDatabase({ path: join(dir.path, 'registry.db'), synchronous: 'full', maxDatabaseMb: 0 });
+  const store = new RegistryStore(opened.db, false);
+  const commit = new GroupCommit(store, 5000);
+  const core = new RegistryCore(
+    {
+      store,
+      outputs: quietOutputs,
+      now: Date.now,
+      timing: { historyIntervalMs: 300_000, maxGapMs: 300_000 },
+    },
+    commit,
+  );
+  const request = (op: string, body: Record<string, unknown>) => handlePluginRequest(core, 'bench', op, body);
+  await request('hardware/announce', { plugin: 'bench', name: 'Bench', layout: 'extended' });
+  await Promise.all(
+    Array.from({ length: UNITS }, (_, i) =>
+      request('unit/create', { deviceId: `meter${i}`, unit: 1, name: `m${i}`, typeName: 'kWh' }),
+    ),
+  );
+  let done = 0;
+  let commits = 0;
+  const transaction = store.transaction.bind(store);
+  store.transaction = (work) => {
+    commits++;
+    return transaction(work);
+  };
+  const started = performance.now();
+  const deadline = started + THROUGHPUT_SECONDS * 1000;
+  let step = 0;
+  while (performance.now() < deadline) {
+    const burst = Array.from({ length: 5000 }, () => {
+      step++;
+      return request('unit/update', {
+        deviceId: `meter${step % UNITS}`,
+        unit: 1,
+        changes: { sValue: `${step % 3000};${step}` },
+      });
+    });
+    await Promise.all(burst);
+    done += burst.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  closeDatabase(opened.db, false);
+  dir.remove();
+  const rate = done / seconds;
+  return {
+    name: 'durable unit updates (registry core, no MQTT)',
+    value: rate,
+    unit: 'updates/s',
+    target: '>= 20 000 updates/s',
+    met: rate >= 20_000,
+    detail: `${done} unit/update requests on ${UNITS} kWh units in ${seconds.toFixed(1)} s, ${commits} commits with synchronous=FULL (fsync per commit), validation and sValue rules included; each request acknowledged after its commit`,
+  };
+}
+
+interface RegistryUnderTest {
+  broker: TestBroker;
+  stop(): Promise<void>;
+}
+
+async function startRegistry(broker: TestBroker): Promise<RegistryUnderTest> {
+  const dir = tempDir('wattbus-bench-registry-');
+  const configFile = join(dir.path, 'config.toml');
+  writeFileSync(configFile, '');
+  const registry = spawnNode('registry', 'services/device-registry/dist/main.js', {
+    WATTBUS_CONFIG: configFile,
+    WATTBUS_MQTT_URL: broker.url,
+    WATTBUS__GENERAL__LOG_LEVEL: 'warn',
+    WATTBUS__REGISTRY__DATABASE: join(dir.path, 'registry.db'),
+    WATTBUS__REGISTRY__HTTP_PORT: String(await freePort()),
+    WATTBUS__HOMEASSISTANT__CLEANUP_SCAN_SECONDS: '0.2',
+  });
+  // The ready line is at info level, which this run does not log: wait for the registry's state topic instead.
+  const probe = await mqtt.connectAsync(broker.url);
+  const online = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the registry did not come online:\n${registry.lines.join('\n')}`)),
+      30_000,
+    );
+    probe.on('message', (_topic, payload) => {
+      if (payload.toString() !== 'online') return;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  await probe.subscribeAsync('wattbus/registry/state');
+  await online;
+  await probe.endAsync();
+  return {
+    broker,
+    async stop() {
+      await registry.stop();
+      dir.remove();
+    },
+  };
+}
+
+/** A plugin speaking the protocol with raw mqtt.js: requests with transaction ids, answers matched by id. */
+class BenchPlugin {
+  private pending = new Map<string, (body: { status: string }) => void>();
+  private counter = 0;
+  private constructor(
+    readonly client: MqttClient,
+    readonly hw: string,
+  ) {
+    client.on('message', (topic, payload) => {
+      if (!topic.includes('/response/')) return;
+      const body = JSON.parse(payload.toString()) as { status: string; transaction: string; error?: string };
+      const settle = this.pending.get(body.transaction);
+      if (!settle) return;
+      this.pending.delete(body.transaction);
+      settle(body);
+    });
+  }
+
+  static async connect(url: string, hw: string): Promise<BenchPlugin> {
+    const client = await mqtt.connectAsync(url, {
+      protocolVersion: 5,
+      will: { topic: `wattbus/plugins/${hw}/state`, payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
+    noDelay(client);
+    await client.subscribeAsync(`wattbus/plugins/${hw}/response/#`, { qos: 1 });
+    await client.publishAsync(`wattbus/plugins/${hw}/state`, 'online', { qos: 1, retain: true });
+    return new BenchPlugin(client, hw);
+  }
+
+  /** Resolves with the answer, or with status "lost" when none came within 10 s. */
+  request(op: string, body: Record<string, unknown>): Promise<{ status: string; error?: string }> {
+    const transaction = `t${++this.counter}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(transaction);
+        resolve({ status: 'lost' });
+      }, 10_000);
+      this.pending.set(transaction, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+      this.client.publish(
+        `wattbus/plugins/${this.hw}/request/${op}`,
+        JSON.stringify({ ...body, transaction }),
+        {
+          qos: 1,
+        },
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.publishAsync(`wattbus/plugins/${this.hw}/state`, 'offline', { qos: 1, retain: true });
+    await this.client.endAsync();
+  }
+}
+
+async function mqttThroughput(broker: TestBroker): Promise<BenchResult> {
+  const registry = await startRegistry(broker);
+  const plugin = await BenchPlugin.connect(broker.url, 'bench');
+  await plugin.request('hardware/announce', { plugin: 'bench', name: 'Bench', layout: 'extended' });
+  for (let i = 0; i < 100; i++) {
+    await plugin.request('unit/create', { deviceId: `meter${i}`, unit: 1, name: `m${i}`, typeName: 'kWh' });
+  }
+  let acked = 0;
+  let refused = 0;
+  let lost = 0;
+  let lastAnswer = 0;
+  let step = 0;
+  const window = 1000;
+  const started = performance.now();
+  const deadline = started + THROUGHPUT_SECONDS * 1000;
+  await new Promise<void>((resolve) => {
+    let inFlight = 0;
+    const send = () => {
+      while (inFlight < window && performance.now() < deadline) {
+        inFlight++;
+        step++;
+        plugin
+          .request('unit/update', {
+            deviceId: `meter${step % 100}`,
+            unit: 1,
+            changes: { sValue: `${step % 3000};${step}` },
+          })
+          .then((answer) => {
+            inFlight--;
+            if (answer.status === 'ok') {
+              acked++;
+              lastAnswer = performance.now();
+            } else if (answer.status === 'lost') lost++;
+            else refused++;
+            if (performance.now() < deadline) send();
+            else if (inFlight === 0) resolve();
+          });
+      }
+    };
+    send();
+  });
+  // Up to the last answer: requests that never got one do not stretch the time.
+  const seconds = (lastAnswer - started) / 1000;
+  await plugin.close();
+  await registry.stop();
+  const rate = acked / seconds;
+  return {
+    name: `durable unit updates over MQTT (${broker.kind} broker)`,
+    value: rate,
+    unit: 'updates/s',
+    target: '>= 20 000 updates/s',
+    met: rate >= 20_000,
+    detail: `${acked} acknowledged (${refused} refused, ${lost} unanswered after 10 s) in ${seconds.toFixed(1)} s with ${window} requests in flight; registry, broker and the load client share this machine's cores; every update also publishes a retained state`,
+  };
+}
+
+async function commandRoundTrip(broker: TestBroker): Promise<BenchResult[]> {
+  const registry = await startRegistry(broker);
+  const plugin = await BenchPlugin.connect(broker.url, 'lamp');
+  await plugin.request('hardware/announce', { plugin: 'lamp', name: 'Lamp', layout: 'extended' });
+  await plugin.request('unit/create', { deviceId: 'lamp', unit: 1, name: 'Lamp', typeName: 'Switch' });
+  // The plugin's onCommand: switch, then Update with the new value.
+  await plugin.client.subscribeAsync('wattbus/plugins/lamp/command', { qos: 1 });
+  plugin.client.on('message', (topic, payload) => {
+    if (topic !== 'wattbus/plugins/lamp/command') return;
+    const command = JSON.parse(payload.toString()) as { command: string };
+    void plugin.request('unit/update', {
+      deviceId: 'lamp',
+      unit: 1,
+      changes: { nValue: command.command === 'On' ? 1 : 0, sValue: command.command },
+    });
+  });
+  const watcher = noDelay(await mqtt.connectAsync(broker.url, { protocolVersion: 5 }));
+  let waiting: { nValue: number; resolve(): void } | undefined;
+  watcher.on('message', (_topic, payload) => {
+    const state = JSON.parse(payload.toString()) as { nValue: number };
+    if (waiting && state.nValue === waiting.nValue) waiting.resolve();
+  });
+  await watcher.subscribeAsync('wattbus/devices/lamp/lamp/1', { qos: 1 });
+  const sender = noDelay(await mqtt.connectAsync(broker.url, { protocolVersion: 5 }));
+  const latencies: number[] = [];
+  let lost = 0;
+  for (let i = 0; i < ROUND_TRIPS; i++) {
+    const on = i % 2 === 0;
+    const started = performance.now();
+    const arrived = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 2000);
+      waiting = {
+        nValue: on ? 1 : 0,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      sender.publish('wattbus/devices/lamp/lamp/1/set', on ? 'On' : 'Off', { qos: 1 });
+    });
+    waiting = undefined;
+    if (arrived) latencies.push(performance.now() - started);
+    else lost++;
+  }
+  await sender.endAsync();
+  await watcher.endAsync();
+  await plugin.close();
+  await registry.stop();
+  latencies.sort((a, b) => a - b);
+  const detail = `${latencies.length} round trips (set -> onCommand -> Update -> retained state), ${lost} lost or over 2 s; QoS 1 throughout`;
+  const p99 = percentile(latencies, 99);
+  return [
+    {
+      name: `command round trip p50 (${broker.kind} broker)`,
+      value: percentile(latencies, 50),
+      unit: 'ms',
+      detail,
+    },
+    {
+      name: `command round trip p99 (${broker.kind} broker)`,
+      value: p99,
+      unit: 'ms',
+      target: '< 20 ms',
+      met: p99 < 20 && lost === 0,
+      detail,
+    },
+  ];
+}
+
+export const suite: BenchSuite = {
+  area: 'registry',
+  command: 'npx tsx bench/run-all.ts registry',
+  async run() {
+    const results: BenchResult[] = [];
+    progress('durable updates, registry core');
+    results.push(await storeThroughput());
+    // Mosquitto sends each packet at once (TCP_NODELAY), as a latency-minded installation configures it; the
+    // embedded broker runs with its defaults.
+    for (const start of [() => startWattbusBroker(), () => startMosquitto('set_tcp_nodelay true')]) {
+      const broker = await start();
+      try {
+        progress(`durable updates over MQTT (${broker.kind})`);
+        results.push(await mqttThroughput(broker));
+        progress(`command round trip (${broker.kind})`);
+        results.push(...(await commandRoundTrip(broker)));
+      } finally {
+        await broker.stop();
+      }
+    }
+    return results;
+  },
+};

@@ -1,0 +1,137 @@
+import {
+  type BridgeEventType,
+  type BridgeSettings,
+  type Bus,
+  type Logger,
+  type PluginEvent,
+  parseTopic,
+  topicFor,
+  topics,
+} from '@wattbus/shared';
+import type { DiscoveryPublisher } from '../homeassistant/discovery-publisher.js';
+import type { Outputs } from '../registry/context.js';
+import { bridgeDevices, unitState } from '../registry/records.js';
+import { type Unit, unitKey } from '../store/model.js';
+import type { RegistryStore } from '../store/registry-store.js';
+
+/** How long `<base>/bridge/devices` waits to collect a burst of changes into one publication. */
+const DEVICES_DEBOUNCE_MS = 250;
+
+/**
+ * The one place the registry's output goes through (Zigbee2MQTT's publishEntityState): retained unit state,
+ * `<base>/bridge/devices` and `/settings`, events, and discovery. Unit state changes are collected per commit and
+ * each unit is published once with its latest state, so a burst of updates to one unit costs one message.
+ */
+export class MqttOutputs implements Outputs {
+  private readonly dirty = new Map<string, { unit: Unit; definition: boolean }>();
+  private devicesTimer: NodeJS.Timeout | undefined;
+  isOnline: (hardware: string) => boolean = () => false;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly store: RegistryStore,
+    private readonly discovery: DiscoveryPublisher,
+    private readonly settings: () => BridgeSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  private report = (what: string) => (error: unknown) =>
+    this.logger.warn({ err: (error as Error).message }, `could not publish ${what}`);
+
+  unitChanged(unit: Unit, definition: boolean): void {
+    const key = unitKey(unit.hardwareKey, unit.deviceId, unit.unit);
+    const pending = this.dirty.get(key);
+    this.dirty.set(key, { unit, definition: definition || (pending?.definition ?? false) });
+  }
+
+  unitRemoved(unit: Unit): void {
+    this.dirty.delete(unitKey(unit.hardwareKey, unit.deviceId, unit.unit));
+    this.bus.clearRetained(this.stateTopic(unit)).catch(this.report('a cleared unit state'));
+    this.discovery.unitRemoved(unit);
+  }
+
+  /** Publishes the state of every unit changed since the last flush (called after each commit). */
+  flush(): void {
+    for (const { unit, definition } of this.dirty.values()) {
+      const current = this.store.findUnit(unit.hardwareKey, unit.deviceId, unit.unit);
+      if (!current) continue;
+      this.publishState(current);
+      if (definition) this.discovery.unitChanged(current);
+    }
+    this.dirty.clear();
+  }
+
+  private stateTopic(unit: Unit): string {
+    return topicFor(topics.unitState, this.bus.roots, {
+      hw: unit.hardwareKey,
+      device: unit.deviceId,
+      unit: unit.unit,
+    });
+  }
+
+  private publishState(unit: Unit): void {
+    const timedOut = this.store.hardware.get(unit.hardwareKey)?.devices.get(unit.deviceId)?.timedOut ?? false;
+    // The hot path of every reading: the state is built by typed code from validated, stored values (the tests
+    // check every kind against the UnitState schema), so it is not validated again here.
+    this.bus
+      .publishRaw(this.stateTopic(unit), JSON.stringify(unitState(unit, timedOut)), {
+        retain: topics.unitState.retain,
+        qos: topics.unitState.qos,
+      })
+      .catch(this.report('a unit state'));
+  }
+
+  /** Every unit's state, then the device list and settings: what a fresh start owes the broker. */
+  publishAll(): void {
+    for (const unit of this.store.allUnits()) this.publishState(unit);
+    this.publishDevices();
+    this.settingsChanged();
+  }
+
+  /**
+   * Clears retained unit states under `<base>/devices/` whose unit is not in the database (deleted while the
+   * broker kept the message, or a database restored from a backup), so retained state always agrees with it.
+   */
+  removeStaleStates(retained: Map<string, Buffer>): number {
+    let removed = 0;
+    for (const topic of retained.keys()) {
+      const params = parseTopic(topics.unitState, this.bus.roots, topic);
+      if (!params || this.store.findUnit(params.hw, params.device, params.unit)) continue;
+      this.bus.clearRetained(topic).catch(this.report('a stale unit state'));
+      removed++;
+    }
+    if (removed > 0) this.logger.info({ removed }, 'removed retained states of units that no longer exist');
+    return removed;
+  }
+
+  devicesChanged(): void {
+    if (this.devicesTimer) return;
+    this.devicesTimer = setTimeout(() => {
+      this.devicesTimer = undefined;
+      this.publishDevices();
+    }, DEVICES_DEBOUNCE_MS);
+  }
+
+  private publishDevices(): void {
+    this.bus
+      .publish(topics.bridgeDevices, {}, bridgeDevices(this.store.hardware.values(), this.isOnline))
+      .catch(this.report('bridge/devices'));
+  }
+
+  settingsChanged(): void {
+    this.bus.publish(topics.bridgeSettings, {}, this.settings()).catch(this.report('bridge/settings'));
+  }
+
+  pluginEvent(hardware: string, event: PluginEvent): void {
+    this.bus.publish(topics.pluginEvent, { hw: hardware }, event).catch(this.report('a plugin event'));
+  }
+
+  bridgeEvent(type: BridgeEventType, data: Record<string, unknown>): void {
+    this.bus.publish(topics.bridgeEvent, {}, { type, data }).catch(this.report('a bridge event'));
+  }
+
+  stop(): void {
+    clearTimeout(this.devicesTimer);
+    this.devicesTimer = undefined;
+  }
+}

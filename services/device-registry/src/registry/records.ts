@@ -1,0 +1,101 @@
+import type { BridgeDevices, DeviceRecord, UnitRecord, UnitState } from '@wattbus/shared';
+import { decodeValues } from '../catalogue/decode.js';
+import { unitKind } from '../catalogue/unit-kind.js';
+import type { Device, Hardware, Unit } from '../store/model.js';
+
+/** The contract's view of the store: records for the protocol, retained state, the bridge's device list. */
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function kindOf(unit: Pick<Unit, 'type' | 'subtype' | 'switchtype'>) {
+  return unitKind(unit.type, unit.subtype, unit.switchtype);
+}
+
+export function unitRecord(unit: Unit): UnitRecord {
+  const record: UnitRecord = {
+    id: unit.id,
+    hardware: unit.hardwareKey,
+    deviceId: unit.deviceId,
+    unit: unit.unit,
+    name: unit.name,
+    type: unit.type,
+    subtype: unit.subtype,
+    switchtype: unit.switchtype,
+    nValue: unit.nValue,
+    sValue: unit.sValue,
+    options: { ...unit.options },
+    batteryLevel: unit.batteryLevel,
+    signalLevel: unit.signalLevel,
+    image: unit.image,
+    used: unit.used,
+    description: unit.description,
+    color: unit.color,
+    lastLevel: unit.lastLevel,
+    adjustment: unit.adjustment,
+    multiplier: unit.multiplier,
+    lastUpdate: isoTime(unit.lastUpdateMs),
+  };
+  if (unit.typeName !== undefined) record.typeName = unit.typeName;
+  return record;
+}
+
+export function deviceRecord(device: Device): DeviceRecord {
+  return {
+    hardware: device.hardwareKey,
+    deviceId: device.deviceId,
+    timedOut: device.timedOut,
+    units: [...device.units.values()].sort((a, b) => a.unit - b.unit).map(unitRecord),
+  };
+}
+
+/** The retained `<base>/devices/<hw>/<device>/<unit>` payload: the unit's members plus decoded values. */
+export function unitState(unit: Unit, timedOut: boolean): UnitState {
+  const state: UnitState = {
+    name: unit.name,
+    type: unit.type,
+    subtype: unit.subtype,
+    switchtype: unit.switchtype,
+    nValue: unit.nValue,
+    sValue: unit.sValue,
+    options: { ...unit.options },
+    batteryLevel: unit.batteryLevel,
+    signalLevel: unit.signalLevel,
+    used: unit.used,
+    timedOut,
+    lastUpdate: isoTime(unit.lastUpdateMs),
+    description: unit.description,
+    color: unit.color,
+    lastLevel: unit.lastLevel,
+    ...decodeValues(kindOf(unit), unit),
+  };
+  if (unit.typeName !== undefined) state.typeName = unit.typeName;
+  return state;
+}
+
+export function bridgeDevices(
+  hardware: Iterable<Hardware>,
+  isOnline: (key: string) => boolean,
+  only?: string,
+): BridgeDevices {
+  const list: BridgeDevices['hardware'] = [];
+  for (const entry of hardware) {
+    if (only !== undefined && entry.key !== only) continue;
+    list.push({
+      id: entry.key,
+      hardwareId: entry.id,
+      plugin: entry.plugin,
+      name: entry.name,
+      layout: entry.layout,
+      online: isOnline(entry.key),
+      devices: [...entry.devices.values()]
+        .sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0))
+        .map((device) => {
+          const { hardware: _hardware, ...rest } = deviceRecord(device);
+          return rest;
+        }),
+    });
+  }
+  return { hardware: list };
+}
