@@ -13,6 +13,8 @@ export interface TestBroker {
   /** The broker process (the embedded broker) or undefined (Mosquitto, stopped through `stop`). */
   process?: ServiceProcess;
   stop(): Promise<void>;
+  /** SIGKILL: the crash or power-cut case. The data directory stays, for a restart on it; `stop()` removes it. */
+  kill9(): Promise<void>;
 }
 
 /** Starts the embedded broker (services/broker) as a process on a free loopback port, anonymous access allowed. */
@@ -51,6 +53,9 @@ export async function startWattbusBroker(
       await broker.stop();
       if (!options.dataDir) dir.remove();
     },
+    async kill9() {
+      await broker.kill9();
+    },
   };
 }
 
@@ -88,11 +93,17 @@ export async function startMosquitto(
     kind: 'mosquitto',
     dataDir: dir.path,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await exited;
       }
       if (!options.dataDir) dir.remove();
+    },
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
     },
   };
 }

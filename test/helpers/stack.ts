@@ -14,6 +14,8 @@ export interface StackOptions {
   sampler?: boolean;
   registry?: boolean;
   env?: Record<string, string>;
+  /** `--plugins-dir` of the runners (default: the repository's plugins/); per plugin id when given as a map. */
+  pluginsDir?: string | Record<string, string>;
 }
 
 export interface Stack {
@@ -21,6 +23,13 @@ export interface Stack {
   dataDir: string;
   httpPort: number;
   processes: Map<string, ServiceProcess>;
+  /** The running process of `name` (`registry`, `sampler`, `plugin-<id>`); throws when there is none. */
+  process(name: string): ServiceProcess;
+  /**
+   * Starts `name` again with the same command and environment (after a `kill9` or `stop`), replacing it in
+   * `processes`; extra environment variables apply to this start only.
+   */
+  restart(name: string, env?: Record<string, string>): ServiceProcess;
   stop(): Promise<void>;
 }
 
@@ -82,20 +91,47 @@ export async function startStack(broker: TestBroker, options: StackOptions = {})
   const configPath = writeTestConfig(dir.path, broker.url, httpPort, options.extraConfig);
   const env = { WATTBUS_CONFIG: configPath, ...options.env };
   const processes = new Map<string, ServiceProcess>();
+  const launchers = new Map<string, (extraEnv?: Record<string, string>) => ServiceProcess>();
+  const add = (name: string, launch: (extraEnv?: Record<string, string>) => ServiceProcess) => {
+    launchers.set(name, launch);
+    processes.set(name, launch());
+  };
   if (options.registry ?? true) {
-    processes.set('registry', spawnNode('registry', 'services/device-registry/dist/main.js', env));
+    add('registry', (extra) =>
+      spawnNode('registry', 'services/device-registry/dist/main.js', { ...env, ...extra }),
+    );
   }
   if (options.sampler ?? true) {
-    processes.set('sampler', spawnNode('sampler', 'services/sampler/dist/main.js', env));
+    add('sampler', (extra) => spawnNode('sampler', 'services/sampler/dist/main.js', { ...env, ...extra }));
   }
   for (const id of options.plugins ?? []) {
-    processes.set(`plugin-${id}`, spawnNode(`plugin-${id}`, 'services/plugin-runner/dist/main.js', { ...env, WATTBUS_PLUGIN_ID: id }));
+    const dir = typeof options.pluginsDir === 'string' ? options.pluginsDir : options.pluginsDir?.[id];
+    add(`plugin-${id}`, (extra) =>
+      spawnNode(
+        `plugin-${id}`,
+        'services/plugin-runner/dist/main.js',
+        { ...env, WATTBUS_PLUGIN_ID: id, ...extra },
+        dir ? ['--plugins-dir', dir] : [],
+      ),
+    );
   }
   return {
     configPath,
     dataDir: dir.path,
     httpPort,
     processes,
+    process(name) {
+      const found = processes.get(name);
+      if (!found) throw new Error(`the stack has no process ${name}`);
+      return found;
+    },
+    restart(name, extraEnv) {
+      const launch = launchers.get(name);
+      if (!launch) throw new Error(`the stack has no process ${name}`);
+      const started = launch(extraEnv);
+      processes.set(name, started);
+      return started;
+    },
     async stop() {
       await Promise.all([...processes.values()].map((process) => process.stop()));
       dir.remove();

@@ -58,10 +58,11 @@ describe('supervision of the plugin process', () => {
       const failures = notices(id).filter((notice) => notice.type === 'plugin_failed');
       expect(failures.map((notice) => notice.data.restart_in_seconds)).toEqual([0.2, 0.4, 0.8]);
       expect(failures[0]!.data).toMatchObject({ plugin: 'power_crash', reason });
-      // It came back each time, and its state went offline in between.
-      expect(notices(id).filter((notice) => notice.type === 'plugin_started').length).toBeGreaterThanOrEqual(
-        3,
-      );
+      // It came back each time, and its state went offline in between. One that throws before its first wait
+      // never ran, so it is never reported as started (its state does not flap online).
+      const started = notices(id).filter((notice) => notice.type === 'plugin_started').length;
+      if (mode === 'exit') expect(started).toBeGreaterThanOrEqual(3);
+      else expect(started).toBe(0);
       const states = stack.client.messages
         .filter((message) => message.topic === stateTopic(id))
         .map((message) => message.text);

@@ -36,7 +36,15 @@ export class SamplerService {
     this.smoother = new Smoother(settings.calculation.channels);
     this.energy = new EnergyKeeper({
       channels: settings.channels.map((channel) => channel.number),
-      store: new EnergyStore(sampler.energy_file, logger),
+      store: new EnergyStore(sampler.energy_file, logger, (failure) =>
+        failure
+          ? this.event('sampler_storage_failed', {
+              file: sampler.energy_file,
+              reason: failure.message,
+              code: failure.code ?? null,
+            })
+          : this.event('sampler_storage_recovered', { file: sampler.energy_file }),
+      ),
       bus,
       persistInterval: sampler.energy_persist_interval,
       publishInterval: sampler.energy_publish_interval,
@@ -136,7 +144,10 @@ export class SamplerService {
       );
   }
 
-  private event(type: 'sampler_fault' | 'sampler_recovered', data: Record<string, unknown>): void {
+  private event(
+    type: 'sampler_fault' | 'sampler_recovered' | 'sampler_storage_failed' | 'sampler_storage_recovered',
+    data: Record<string, unknown>,
+  ): void {
     this.options.bus
       .publish(topics.bridgeEvent, {}, { type, data })
       .catch((error: unknown) =>

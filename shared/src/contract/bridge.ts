@@ -118,6 +118,9 @@ export const BridgeEventType = z.enum([
   'plugin_offline',
   'sampler_fault',
   'sampler_recovered',
+  /** The sampler cannot save its energy counters (disk full, read-only); it keeps sampling and publishing. */
+  'sampler_storage_failed',
+  'sampler_storage_recovered',
   /** The registry cannot write its database (disk full, read-only); it keeps answering reads. */
   'registry_degraded',
   'registry_recovered',

@@ -4,7 +4,7 @@ import { createLogger } from '@wattbus/shared/log/logger.js';
 import { isConfigurationError } from '../configuration-error.js';
 import { DomoticzHost } from '../domoticz/domoticz-host.js';
 import { EXIT_PERMANENT, type InitMessage, type ToChild, type ToParent } from '../ipc/messages.js';
-import { PowerHost } from '../power/power-host.js';
+import { PowerHost, startPluginThrew } from '../power/power-host.js';
 import type { PluginConfig, PowerPlugin } from '../power/types.js';
 import { ParentLink } from './parent-link.js';
 import { classifyPlugin, importPlugin, locatePlugin, PluginLoadError } from './plugin-loader.js';
@@ -119,14 +119,7 @@ async function start(init: InitMessage): Promise<void> {
           { err: error },
           'startPlugin() threw; the plugin process ends so that the runner restarts it',
         );
-        send(
-          {
-            kind: 'fatal',
-            reason: `startPlugin() threw: ${(error as Error)?.message ?? String(error)}`,
-            permanent: false,
-          },
-          () => exit(1),
-        );
+        send({ kind: 'fatal', reason: startPluginThrew(error).message, permanent: false }, () => exit(1));
       },
     );
   } else {

@@ -130,6 +130,8 @@ export class PowerHost {
     })();
     // A plugin checks its settings first thing: give startPlugin until its first real wait, so that a
     // configuration error fails the start (nothing is reported as started) instead of ending a running plugin.
+    // Any other exception that early fails the start too: the plugin never ran, and reporting it started would
+    // flap its state topic online at every attempt of a crash loop (the fault suite's crash-loop test).
     const early = await Promise.race([
       this.main.then(
         () => undefined,
@@ -137,7 +139,7 @@ export class PowerHost {
       ),
       new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined))),
     ]);
-    if (early && isConfigurationError(early.error)) throw early.error;
+    if (early) throw isConfigurationError(early.error) ? early.error : startPluginThrew(early.error);
   }
 
   /** Settles when startPlugin returns (or rejects when it throws). */
@@ -158,4 +160,11 @@ export class PowerHost {
     }
     await this.main?.catch(() => {});
   }
+}
+
+/** An exception from `startPlugin` (not a configuration error) as the runner reports it: a crash, restarted. */
+export function startPluginThrew(error: unknown): Error {
+  return new Error(`startPlugin() threw: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '@wattbus/shared';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,22 @@ describe('energy store', () => {
     mkdirSync(`${path}.tmp-${process.pid}`);
     expect(store.save({ ...totals, home: { import_wh: 99, export_wh: 0 } })).toBe(false);
     expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
+  it('tells its owner once when saving starts failing, and once when it works again', () => {
+    const path = join(dir(), 'energy.json');
+    const changes: unknown[] = [];
+    const store = new EnergyStore(path, logger, (failure) => changes.push(failure));
+    expect(store.save(totals)).toBe(true);
+    mkdirSync(`${path}.tmp-${process.pid}`);
+    expect(store.save(totals)).toBe(false);
+    expect(store.save(totals)).toBe(false);
+    expect(changes).toEqual([{ message: expect.stringContaining('EISDIR'), code: 'EISDIR' }]);
+    rmdirSync(`${path}.tmp-${process.pid}`);
+    expect(store.save(totals)).toBe(true);
+    expect(store.save(totals)).toBe(true);
+    expect(changes).toHaveLength(2);
+    expect(changes[1]).toBeUndefined();
   });
 
   it('reports a directory it cannot create and carries on', () => {

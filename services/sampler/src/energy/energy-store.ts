@@ -15,6 +15,12 @@ import type { EnergyTotals } from './energy-counters.js';
 
 const ChannelKey = z.enum(['1', '2', '3', '4', '5', '6']);
 
+/** Why a save failed: the system's message and error code (ENOSPC, EROFS, ...). */
+export interface StoreFailure {
+  message: string;
+  code: string | undefined;
+}
+
 /** The energy file: version 1 holds the counters and when they were saved. */
 const EnergyFile = z.object({
   version: z.literal(1),
@@ -36,6 +42,11 @@ export class EnergyStore {
   constructor(
     readonly path: string,
     private readonly logger: Logger,
+    /**
+     * Called when saving starts failing (with why) and when it works again (undefined), not at every attempt:
+     * a degraded store is news for the bus, not only for the log.
+     */
+    private readonly onHealthChange?: (failure: StoreFailure | undefined) => void,
   ) {}
 
   /** The stored counters; undefined when there is no file yet or it cannot be used (logged). */
@@ -102,16 +113,19 @@ export class EnergyStore {
       } catch {
         // It may never have been created.
       }
+      const failure = { message: (error as Error).message, code: (error as NodeJS.ErrnoException).code };
       this.logger.error(
-        { file: this.path, err: (error as Error).message, code: (error as NodeJS.ErrnoException).code },
+        { file: this.path, err: failure.message, code: failure.code },
         'cannot save the energy counters; the previous file is kept and sampling goes on (degraded)',
       );
+      if (!this.failing) this.onHealthChange?.(failure);
       this.failing = true;
       return false;
     }
     if (this.failing) {
       this.failing = false;
       this.logger.info({ file: this.path }, 'energy counters saved again');
+      this.onHealthChange?.(undefined);
     }
     return true;
   }
