@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { handlePluginRequest } from '../services/device-registry/src/protocol/requests.js';
@@ -10,20 +10,49 @@ import { GroupCommit } from '../services/device-registry/src/store/group-commit.
 import { RegistryStore } from '../services/device-registry/src/store/registry-store.js';
 import { startMosquitto, startWattbusBroker, type TestBroker } from '../test/helpers/brokers.js';
 import { freePort } from '../test/helpers/ports.js';
-import { spawnNode } from '../test/helpers/processes.js';
+import { REPO_ROOT, spawnNode } from '../test/helpers/processes.js';
 import { tempDir } from '../test/helpers/temp.js';
+import { cpuSeconds, percentile } from './lib/proc-stats.js';
 import type { BenchResult, BenchSuite } from './report.js';
 
 /**
  * The device registry: durable unit updates per second, and the command round trip (set -> the plugin's onCommand
- * -> its Update -> the new retained state) over loopback MQTT. The plugin side is a small client that speaks the
- * plugin protocol with mqtt.js, so the numbers measure the registry and the broker rather than a plugin runtime.
- * Every client here, like the registry's own connection, turns Nagle's algorithm off (TCP_NODELAY): with it on,
- * each hop of a request/response waits for a delayed acknowledgement, about 40 ms.
+ * -> its Update -> the new retained state) over loopback MQTT, each with `synchronous = "normal"` (the default)
+ * and `"full"`. The plugin side is a small client that speaks the plugin protocol with mqtt.js, so the numbers
+ * measure the registry and the broker rather than a plugin runtime. Every client here, like the registry's own
+ * connection, turns Nagle's algorithm off (TCP_NODELAY): with it on, each hop of a request/response waits for a
+ * delayed acknowledgement, about 40 ms.
+ *
+ * The throughput runs also report the CPU time each process spent per acknowledged update (registry, broker, load
+ * client), which says what limits the rate on a machine whose cores they share.
+ *
+ * `WATTBUS_BENCH_REGISTRY_BASELINE=<dir>` runs every MQTT benchmark a second time, interleaved, against another
+ * build of the registry: `<dir>/services/device-registry/dist/main.js` next to a `<dir>/node_modules` in which
+ * `@wattbus/shared` is that build's own (a copy of both `dist` folders, with the other packages linked). The
+ * machine is shared and noisy, so a before/after comparison is only fair side by side in one run.
  */
 const UNITS = 1000;
+const MQTT_UNITS = 100;
 const THROUGHPUT_SECONDS = 5;
 const ROUND_TRIPS = 400;
+const WINDOW = 1000;
+
+type Synchronous = 'normal' | 'full';
+
+interface Build {
+  /** Appended to result names: '' for this tree's build. */
+  label: string;
+  /** The registry's entry file, relative to the repository root (spawnNode's convention). */
+  entry: string;
+}
+
+function builds(): Build[] {
+  const current: Build = { label: '', entry: 'services/device-registry/dist/main.js' };
+  const baseline = process.env.WATTBUS_BENCH_REGISTRY_BASELINE;
+  if (!baseline) return [current];
+  const entry = relative(REPO_ROOT, join(resolve(baseline), 'services/device-registry/dist/main.js'));
+  return [{ label: ' [baseline build]', entry }, current];
+}
 
 function progress(message: string): void {
   process.stderr.write(`  registry: ${message}\n`);
@@ -35,8 +64,19 @@ function noDelay(client: MqttClient): MqttClient {
   return client;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+/** The broker's process id: the embedded broker's own, or the Mosquitto started on this data directory. */
+function brokerPid(broker: TestBroker): number | undefined {
+  if (broker.process?.child.pid) return broker.process.child.pid;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (command.startsWith('mosquitto') && command.includes(broker.dataDir)) return Number(entry);
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return undefined;
 }
 
 const quietOutputs: Outputs = {
@@ -48,10 +88,10 @@ const quietOutputs: Outputs = {
   bridgeEvent() {},
 };
 
-/** The registry's own update path (validation, sValue rules, group commit with synchronous=FULL), without MQTT. */
-async function storeThroughput(): Promise<BenchResult> {
+/** The registry's own update path (validation, sValue rules, group commit), without MQTT. */
+async function storeThroughput(synchronous: Synchronous): Promise<BenchResult> {
   const dir = tempDir('wattbus-bench-registry-');
-  const opened = openDatabase({ path: join(dir.path, 'registry.db'), synchronous: 'full', maxDatabaseMb: 0 });
+  const opened = openDatabase({ path: join(dir.path, 'registry.db'), synchronous, maxDatabaseMb: 0 });
   const store = new RegistryStore(opened.db, false);
   const commit = new GroupCommit(store, 5000);
   const core = new RegistryCore(
@@ -97,29 +137,34 @@ async function storeThroughput(): Promise<BenchResult> {
   dir.remove();
   const rate = done / seconds;
   return {
-    name: 'durable unit updates (registry core, no MQTT)',
+    name: `durable unit updates (registry core, no MQTT, synchronous=${synchronous})`,
     value: rate,
     unit: 'updates/s',
     target: '>= 20 000 updates/s',
     met: rate >= 20_000,
-    detail: `${done} unit/update requests on ${UNITS} kWh units in ${seconds.toFixed(1)} s, ${commits} commits with synchronous=FULL (fsync per commit), validation and sValue rules included; each request acknowledged after its commit`,
+    detail: `${done} unit/update requests on ${UNITS} kWh units in ${seconds.toFixed(1)} s, ${commits} commits${synchronous === 'full' ? ' (each synced to the disk)' : ''}, validation and sValue rules included; each request acknowledged after its commit`,
   };
 }
 
 interface RegistryUnderTest {
-  broker: TestBroker;
+  pid: number;
   stop(): Promise<void>;
 }
 
-async function startRegistry(broker: TestBroker): Promise<RegistryUnderTest> {
+async function startRegistry(
+  broker: TestBroker,
+  build: Build,
+  synchronous: Synchronous,
+): Promise<RegistryUnderTest> {
   const dir = tempDir('wattbus-bench-registry-');
   const configFile = join(dir.path, 'config.toml');
   writeFileSync(configFile, '');
-  const registry = spawnNode('registry', 'services/device-registry/dist/main.js', {
+  const registry = spawnNode('registry', build.entry, {
     WATTBUS_CONFIG: configFile,
     WATTBUS_MQTT_URL: broker.url,
     WATTBUS__GENERAL__LOG_LEVEL: 'warn',
     WATTBUS__REGISTRY__DATABASE: join(dir.path, 'registry.db'),
+    WATTBUS__REGISTRY__SYNCHRONOUS: synchronous,
     WATTBUS__REGISTRY__HTTP_PORT: String(await freePort()),
     WATTBUS__HOMEASSISTANT__CLEANUP_SCAN_SECONDS: '0.2',
   });
@@ -140,7 +185,7 @@ async function startRegistry(broker: TestBroker): Promise<RegistryUnderTest> {
   await online;
   await probe.endAsync();
   return {
-    broker,
+    pid: registry.child.pid!,
     async stop() {
       await registry.stop();
       dir.remove();
@@ -205,11 +250,37 @@ class BenchPlugin {
   }
 }
 
-async function mqttThroughput(broker: TestBroker): Promise<BenchResult> {
-  const registry = await startRegistry(broker);
+interface CpuUsed {
+  registry: number;
+  /** NaN when the broker's process was not found. */
+  broker: number;
+  client: number;
+}
+
+/** CPU seconds of the registry, the broker and this process (the load client) from now on. */
+function cpuMeter(registryPid: number, broker: number | undefined): () => CpuUsed {
+  const registry = cpuSeconds(registryPid);
+  const brokerStart = broker === undefined ? Number.NaN : cpuSeconds(broker);
+  const client = process.cpuUsage();
+  return () => {
+    const own = process.cpuUsage(client);
+    return {
+      registry: cpuSeconds(registryPid) - registry,
+      broker: broker === undefined ? Number.NaN : cpuSeconds(broker) - brokerStart,
+      client: (own.user + own.system) / 1e6,
+    };
+  };
+}
+
+async function mqttThroughput(
+  broker: TestBroker,
+  build: Build,
+  synchronous: Synchronous,
+): Promise<BenchResult> {
+  const registry = await startRegistry(broker, build, synchronous);
   const plugin = await BenchPlugin.connect(broker.url, 'bench');
   await plugin.request('hardware/announce', { plugin: 'bench', name: 'Bench', layout: 'extended' });
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < MQTT_UNITS; i++) {
     await plugin.request('unit/create', { deviceId: `meter${i}`, unit: 1, name: `m${i}`, typeName: 'kWh' });
   }
   let acked = 0;
@@ -217,18 +288,18 @@ async function mqttThroughput(broker: TestBroker): Promise<BenchResult> {
   let lost = 0;
   let lastAnswer = 0;
   let step = 0;
-  const window = 1000;
+  const cpu = cpuMeter(registry.pid, brokerPid(broker));
   const started = performance.now();
   const deadline = started + THROUGHPUT_SECONDS * 1000;
   await new Promise<void>((resolve) => {
     let inFlight = 0;
     const send = () => {
-      while (inFlight < window && performance.now() < deadline) {
+      while (inFlight < WINDOW && performance.now() < deadline) {
         inFlight++;
         step++;
         plugin
           .request('unit/update', {
-            deviceId: `meter${step % 100}`,
+            deviceId: `meter${step % MQTT_UNITS}`,
             unit: 1,
             changes: { sValue: `${step % 3000};${step}` },
           })
@@ -246,23 +317,33 @@ async function mqttThroughput(broker: TestBroker): Promise<BenchResult> {
     };
     send();
   });
+  const used = cpu();
   // Up to the last answer: requests that never got one do not stretch the time.
   const seconds = (lastAnswer - started) / 1000;
   await plugin.close();
   await registry.stop();
   const rate = acked / seconds;
+  const perUpdate = (cpuTime: number) => (Number.isNaN(cpuTime) ? '?' : Math.round((cpuTime / acked) * 1e6));
+  const share = (cpuTime: number) => (Number.isNaN(cpuTime) ? '?' : Math.round((cpuTime / seconds) * 100));
   return {
-    name: `durable unit updates over MQTT (${broker.kind} broker)`,
+    name: `durable unit updates over MQTT (${broker.kind} broker, synchronous=${synchronous})${build.label}`,
     value: rate,
     unit: 'updates/s',
     target: '>= 20 000 updates/s',
     met: rate >= 20_000,
-    detail: `${acked} acknowledged (${refused} refused, ${lost} unanswered after 10 s) in ${seconds.toFixed(1)} s with ${window} requests in flight; registry, broker and the load client share this machine's cores; every update also publishes a retained state`,
+    detail:
+      `${acked} acknowledged (${refused} refused, ${lost} unanswered after 10 s) in ${seconds.toFixed(1)} s with ${WINDOW} requests in flight on ${MQTT_UNITS} kWh units; every update also publishes a retained state. ` +
+      `CPU per update: registry ${perUpdate(used.registry)} µs, broker ${perUpdate(used.broker)} µs, load client ${perUpdate(used.client)} µs; ` +
+      `share of one core: registry ${share(used.registry)} %, broker ${share(used.broker)} %, load client ${share(used.client)} %`,
   };
 }
 
-async function commandRoundTrip(broker: TestBroker): Promise<BenchResult[]> {
-  const registry = await startRegistry(broker);
+async function commandRoundTrip(
+  broker: TestBroker,
+  build: Build,
+  synchronous: Synchronous,
+): Promise<BenchResult[]> {
+  const registry = await startRegistry(broker, build, synchronous);
   const plugin = await BenchPlugin.connect(broker.url, 'lamp');
   await plugin.request('hardware/announce', { plugin: 'lamp', name: 'Lamp', layout: 'extended' });
   await plugin.request('unit/create', { deviceId: 'lamp', unit: 1, name: 'Lamp', typeName: 'Switch' });
@@ -310,17 +391,14 @@ async function commandRoundTrip(broker: TestBroker): Promise<BenchResult[]> {
   await plugin.close();
   await registry.stop();
   latencies.sort((a, b) => a - b);
-  const detail = `${latencies.length} round trips (set -> onCommand -> Update -> retained state), ${lost} lost or over 2 s; QoS 1 throughout`;
+  const detail = `${latencies.length} round trips (set -> onCommand -> Update -> retained state), ${lost} lost or over 2 s; QoS 1 throughout; max ${latencies.at(-1)?.toFixed(1)} ms`;
   const p99 = percentile(latencies, 99);
+  const name = (which: string) =>
+    `command round trip ${which} (${broker.kind} broker, synchronous=${synchronous})${build.label}`;
   return [
+    { name: name('p50'), value: percentile(latencies, 50), unit: 'ms', detail },
     {
-      name: `command round trip p50 (${broker.kind} broker)`,
-      value: percentile(latencies, 50),
-      unit: 'ms',
-      detail,
-    },
-    {
-      name: `command round trip p99 (${broker.kind} broker)`,
+      name: name('p99'),
       value: p99,
       unit: 'ms',
       target: '< 20 ms',
@@ -335,17 +413,26 @@ export const suite: BenchSuite = {
   command: 'npx tsx bench/run-all.ts registry',
   async run() {
     const results: BenchResult[] = [];
-    progress('durable updates, registry core');
-    results.push(await storeThroughput());
+    for (const synchronous of ['normal', 'full'] as const) {
+      progress(`durable updates, registry core, synchronous=${synchronous}`);
+      results.push(await storeThroughput(synchronous));
+    }
+    const compared = builds();
     // Mosquitto sends each packet at once (TCP_NODELAY), as a latency-minded installation configures it; the
     // embedded broker runs with its defaults.
     for (const start of [() => startWattbusBroker(), () => startMosquitto('set_tcp_nodelay true')]) {
       const broker = await start();
       try {
-        progress(`durable updates over MQTT (${broker.kind})`);
-        results.push(await mqttThroughput(broker));
-        progress(`command round trip (${broker.kind})`);
-        results.push(...(await commandRoundTrip(broker)));
+        for (const synchronous of ['normal', 'full'] as const) {
+          for (const build of compared) {
+            progress(`durable updates over MQTT (${broker.kind}, synchronous=${synchronous})${build.label}`);
+            results.push(await mqttThroughput(broker, build, synchronous));
+          }
+          for (const build of compared) {
+            progress(`command round trip (${broker.kind}, synchronous=${synchronous})${build.label}`);
+            results.push(...(await commandRoundTrip(broker, build, synchronous)));
+          }
+        }
       } finally {
         await broker.stop();
       }

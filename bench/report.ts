@@ -17,10 +17,42 @@ export interface BenchSuite {
   /** How to run this suite alone. */
   command: string;
   run(): Promise<BenchResult[]>;
+  /** Markdown printed after the results of the last run (tables too wide for a result's detail). */
+  appendix?(): string | undefined;
 }
 
 export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
   if (Math.abs(value) >= 10) return value.toFixed(1);
   return value.toPrecision(3);
+}
+
+/** The markdown section of one suite's run: the command, a table of results with targets, details, appendix. */
+export function formatSection(section: {
+  suite: BenchSuite;
+  results: BenchResult[];
+  seconds: number;
+  error?: string;
+}): string[] {
+  const { suite, results, seconds, error } = section;
+  const lines = [`## ${suite.area}`, '', `Command: \`${suite.command}\` (took ${seconds.toFixed(0)} s)`, ''];
+  if (error) lines.push(`**Failed:** ${error}`, '');
+  if (results.length > 0) {
+    lines.push('| benchmark | measured | target | met |', '|---|---|---|---|');
+    for (const result of results) {
+      const met = result.met === undefined ? '' : result.met ? 'yes' : '**no**';
+      lines.push(
+        `| ${result.name} | ${formatNumber(result.value)} ${result.unit} | ${result.target ?? ''} | ${met} |`,
+      );
+    }
+    const details = results.filter((result) => result.detail);
+    if (details.length > 0) {
+      lines.push('', ...details.map((result) => `- ${result.name}: ${result.detail}`));
+    }
+    lines.push('');
+  }
+  const appendix = error ? undefined : suite.appendix?.();
+  if (appendix) lines.push(appendix, '');
+  return lines;
 }

@@ -3,7 +3,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BenchResult, type BenchSuite, formatNumber } from './report.js';
+import { type BenchResult, type BenchSuite, formatSection } from './report.js';
 
 /**
  * Runs every `bench/*.bench.ts` suite (or only the areas named on the command line) and writes
@@ -48,24 +48,7 @@ const lines = [
   ...machine,
   '',
 ];
-for (const { suite, results, seconds, error } of sections) {
-  lines.push(`## ${suite.area}`, '', `Command: \`${suite.command}\` (took ${seconds.toFixed(0)} s)`, '');
-  if (error) lines.push(`**Failed:** ${error}`, '');
-  if (results.length > 0) {
-    lines.push('| benchmark | measured | target | met |', '|---|---|---|---|');
-    for (const result of results) {
-      const met = result.met === undefined ? '' : result.met ? 'yes' : '**no**';
-      lines.push(
-        `| ${result.name} | ${formatNumber(result.value)} ${result.unit} | ${result.target ?? ''} | ${met} |`,
-      );
-    }
-    const details = results.filter((result) => result.detail);
-    if (details.length > 0) {
-      lines.push('', ...details.map((result) => `- ${result.name}: ${result.detail}`));
-    }
-    lines.push('');
-  }
-}
+for (const section of sections) lines.push(...formatSection(section));
 const output = join(
   here,
   '..',

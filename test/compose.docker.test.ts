@@ -26,9 +26,13 @@ describe('docker compose up (testcontainers)', () => {
       context.skip(problem);
     }
     const { DockerComposeEnvironment, Wait } = await import('testcontainers');
-    const passwords = execFileSync('grep', ['-o', '^WATTBUS_[A-Z0-9_]*_PASSWORD', `${REPO_ROOT}/.env.example`], {
-      encoding: 'utf8',
-    })
+    const passwords = execFileSync(
+      'grep',
+      ['-o', '^WATTBUS_[A-Z0-9_]*_PASSWORD', `${REPO_ROOT}/.env.example`],
+      {
+        encoding: 'utf8',
+      },
+    )
       .trim()
       .split('\n');
     const environment = await new DockerComposeEnvironment(REPO_ROOT, 'docker-compose.yml')

@@ -51,7 +51,10 @@ describe.each([
     );
     const state = UnitState.parse(JSON.parse(switchState.text));
     expect(state.state).toBe('OFF');
-    await watcher.waitForJson('wattbus/devices/example/+/+', (unit: { power?: number }) => typeof unit.power === 'number');
+    await watcher.waitForJson(
+      'wattbus/devices/example/+/+',
+      (unit: { power?: number }) => typeof unit.power === 'number',
+    );
 
     // The registry refuses commands for a plugin that is not running (never queued), so wait until it has relayed
     // the plugin's start: it has then seen the plugin's state go online.
@@ -66,7 +69,11 @@ describe.each([
     const commander = await TestClient.connect(broker.url);
     cleanup.push(() => commander.close());
     await commander.publish(`${switchState.topic}/set`, 'On');
-    const switched = await watcher.waitForJson(switchState.topic, (unit: { state?: string }) => unit.state === 'ON', 15_000);
+    const switched = await watcher.waitForJson(
+      switchState.topic,
+      (unit: { state?: string }) => unit.state === 'ON',
+      15_000,
+    );
     expect(switched).toMatchObject({ nValue: 1, state: 'ON' });
     await commander.publish(`${switchState.topic}/set`, JSON.stringify({ command: 'Off' }));
     await watcher.waitForJson(switchState.topic, (unit: { state?: string }) => unit.state === 'OFF', 15_000);

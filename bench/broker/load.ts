@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { cpuSeconds, memory } from '../lib/proc-stats.js';
 import { PublishTemplate, RawMqttClient } from './raw-mqtt.js';
 
 /** A running broker under test: where to connect and which process to watch. */
@@ -36,21 +36,6 @@ export interface LatencyResult {
   p50: number;
   p99: number;
   samples: number;
-}
-
-/** utime + stime of a process in seconds, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** VmRSS and VmHWM (peak) of a process in MiB. */
-export function memory(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const read = (key: string) =>
-    Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
-  return { rss: read('VmRSS'), peak: read('VmHWM') };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

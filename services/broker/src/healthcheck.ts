@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { exitOnConfigError, loadConfig } from '@wattbus/shared';
+import { exitOnConfigError } from '@wattbus/shared/config/errors.js';
+import { loadConfig } from '@wattbus/shared/config/load.js';
 
 /**
  * The container health check of docker-compose.yml: exits 0 when the broker's GET /health answers 200. The runtime

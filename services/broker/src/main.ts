@@ -1,4 +1,6 @@
-import { runService } from '@wattbus/shared';
+// Single modules instead of the @wattbus/shared barrel throughout the broker: the barrel also loads the MQTT client
+// and the rest of the services' code, some 10 MiB of memory that the broker never uses.
+import { runService } from '@wattbus/shared/service/lifecycle.js';
 import { startBroker } from './broker.js';
 
 await runService('broker', async ({ config, logger }) => {

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { exitOnConfigError, loadConfig, parseCommandLine } from '@wattbus/shared';
+import { exitOnConfigError } from '@wattbus/shared/config/errors.js';
+import { loadConfig } from '@wattbus/shared/config/load.js';
+import { parseCommandLine } from '@wattbus/shared/service/lifecycle.js';
 import { z } from 'zod';
 import { passwordFilePath } from './access/access-control.js';
 import { hashPassword, readPasswordFile, Username, writePasswordFile } from './access/password-file.js';

@@ -247,6 +247,21 @@ describe('bad settings', () => {
     }
   });
 
+  it('stops at once with exit code 78 when the data directory cannot be made (under /proc)', async () => {
+    // Node's recursive mkdir never returns for such a path; the broker once spun at 100 % CPU, deaf to SIGTERM.
+    const broker = start({
+      WATTBUS__BROKER__PORT: String(await freePort()),
+      WATTBUS__BROKER__STORE: 'level',
+      WATTBUS__BROKER__DATA_DIR: '/proc/wattbus-nope',
+    });
+    const timer = setTimeout(() => void broker.kill9(), 10_000);
+    expect(await broker.exited).toBe(78);
+    clearTimeout(timer);
+    expect(broker.lines.join('\n')).toContain(
+      "[broker] data_dir: cannot open the store in /proc/wattbus-nope/store: ENOENT: no such file or directory, mkdir '/proc/wattbus-nope'",
+    );
+  });
+
   it('stops with exit code 78 naming a missing setting', async () => {
     const broker = start({
       WATTBUS__BROKER__PORT: String(await freePort()),

@@ -14,6 +14,7 @@ import { HttpApi } from './http/http-api.js';
 import { CommandRouter } from './protocol/commands.js';
 import { PluginPresence } from './protocol/plugin-presence.js';
 import { serveRequests } from './protocol/requests.js';
+import { coalesceWrites } from './publish/coalesce-writes.js';
 import { MqttOutputs } from './publish/mqtt-outputs.js';
 import { scanRetained } from './publish/retained-scan.js';
 import { createBridgeHandlers } from './registry/bridge-operations.js';
@@ -90,6 +91,8 @@ export async function startRegistry(config: WattbusConfig, logger: Logger): Prom
     birth: 'manual',
     logger,
   });
+
+  coalesceWrites(bus.client);
 
   const settings = (): BridgeSettings => ({
     Title: config.registry.title,

@@ -117,6 +117,21 @@ describe('plugin protocol over MQTT', () => {
     expect(await plugin.client.request('devices/list', {})).toEqual(before);
   });
 
+  it('reports a request on a topic it cannot read, which has no response topic to answer on', async () => {
+    const rejected = watcher.waitForJson<{ type: string; data: { topic: string; error: string } }>(
+      'wattbus/bridge/event',
+      (event) => event.type === 'request_rejected',
+    );
+    await watcher.publish(
+      'wattbus/plugins/no such hw/request/unit/update',
+      JSON.stringify({ transaction: 'lost-1', deviceId: 'Mains/1', unit: 1, changes: { sValue: '1;1' } }),
+    );
+    expect((await rejected).data).toMatchObject({
+      topic: 'wattbus/plugins/no such hw/request/unit/update',
+      error: expect.stringMatching(/does not match plugins\/\{hw\}\/request\/\{op\}/),
+    });
+  });
+
   it('refuses to let a plugin touch another plugin’s units', async () => {
     const other = await connectPlugin(broker, 'intruder');
     await other.client.request('hardware/announce', {

@@ -100,8 +100,11 @@ export type PluginRequestOp = keyof typeof pluginRequests;
 export type PluginRequest<Op extends PluginRequestOp> = z.input<(typeof pluginRequests)[Op]['request']>;
 export type PluginResponseData<Op extends PluginRequestOp> = z.infer<(typeof pluginRequests)[Op]['response']>;
 
-/** Envelope of every request: the op's fields plus the transaction id. */
-export const RequestEnvelope = z.looseObject({ transaction: Transaction });
+/**
+ * Envelope of every request: the op's fields plus the transaction id. The transaction is optional (docs/mqtt-api.md):
+ * a script or Node-RED flow that sends one request at a time need not number it; its answer then has none either.
+ */
+export const RequestEnvelope = z.looseObject({ transaction: Transaction.optional() });
 
 /** Envelope of every response, on the plugin and bridge APIs alike. */
 export const ResponseEnvelope = z.object({

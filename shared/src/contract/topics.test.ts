@@ -52,6 +52,43 @@ describe('topic map', () => {
     expect(filterMatches('$SYS/#', '$SYS/x')).toBe(true);
   });
 
+  it('matches filters exactly as the level-by-level definition does, empty levels included', () => {
+    const reference = (filter: string, topic: string): boolean => {
+      const filterLevels = filter.split('/');
+      const topicLevels = topic.split('/');
+      if (topic.startsWith('$') && (filterLevels[0] === '+' || filterLevels[0] === '#')) return false;
+      for (let i = 0; i < filterLevels.length; i++) {
+        const level = filterLevels[i];
+        if (level === '#') return true;
+        if (i >= topicLevels.length) return false;
+        if (level !== '+' && level !== topicLevels[i]) return false;
+      }
+      return filterLevels.length === topicLevels.length;
+    };
+    const levels = ['a', 'ab', '', '$SYS', '+', '#', '+a'];
+    const joined = (parts: string[]) => parts.join('/');
+    const combinations: string[] = [];
+    for (const first of levels) {
+      combinations.push(first);
+      for (const second of levels) {
+        combinations.push(joined([first, second]));
+        for (const third of levels) combinations.push(joined([first, second, third]));
+      }
+    }
+    const mismatches: string[] = [];
+    let checked = 0;
+    for (const filter of combinations) {
+      for (const topic of combinations) {
+        if (topic.includes('+') || topic.includes('#')) continue;
+        if (filterMatches(filter, topic) !== reference(filter, topic))
+          mismatches.push(`${filter} ~ ${topic}`);
+        checked++;
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(checked).toBeGreaterThan(10_000);
+  });
+
   it('uses every topic pattern only once', () => {
     const patterns = Object.values(topics).map((definition) => `${definition.root}:${definition.pattern}`);
     expect(new Set(patterns).size).toBe(patterns.length);

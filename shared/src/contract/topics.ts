@@ -370,17 +370,44 @@ export function parseTopic<T extends TopicDefinition>(
   return index === levels.length ? (params as TopicParams<T>) : undefined;
 }
 
-/** True when an MQTT topic filter (with `+` and `#`) matches a topic. */
+const SLASH = 0x2f;
+const PLUS = 0x2b;
+const HASH = 0x23;
+
+/**
+ * True when an MQTT topic filter (with `+` and `#`) matches a topic. Every inbound message is checked against
+ * every subscription of a service, so this walks both strings level by level without allocating.
+ */
 export function filterMatches(filter: string, topic: string): boolean {
-  const filterLevels = filter.split('/');
-  const topicLevels = topic.split('/');
+  const filterEnd = filter.length;
+  const topicEnd = topic.length;
   // A filter starting with a wildcard must not match `$` topics (MQTT 3.1.1 section 4.7.2).
-  if (topic.startsWith('$') && (filterLevels[0] === '+' || filterLevels[0] === '#')) return false;
-  for (let i = 0; i < filterLevels.length; i++) {
-    const level = filterLevels[i];
-    if (level === '#') return true;
-    if (i >= topicLevels.length) return false;
-    if (level !== '+' && level !== topicLevels[i]) return false;
+  if (
+    topic.charCodeAt(0) === 0x24 &&
+    (filter.charCodeAt(0) === PLUS || filter.charCodeAt(0) === HASH) &&
+    (filterEnd === 1 || filter.charCodeAt(1) === SLASH)
+  ) {
+    return false;
   }
-  return filterLevels.length === topicLevels.length;
+  // `f` and `t` are where the current level starts; `t > topicEnd` once the topic has no levels left.
+  let f = 0;
+  let t = 0;
+  for (;;) {
+    let levelEnd = filter.indexOf('/', f);
+    if (levelEnd < 0) levelEnd = filterEnd;
+    const length = levelEnd - f;
+    if (length === 1 && filter.charCodeAt(f) === HASH) return true;
+    if (t > topicEnd) return false;
+    let topicLevelEnd = topic.indexOf('/', t);
+    if (topicLevelEnd < 0) topicLevelEnd = topicEnd;
+    if (!(length === 1 && filter.charCodeAt(f) === PLUS)) {
+      if (topicLevelEnd - t !== length) return false;
+      for (let i = 0; i < length; i++) {
+        if (filter.charCodeAt(f + i) !== topic.charCodeAt(t + i)) return false;
+      }
+    }
+    f = levelEnd + 1;
+    t = topicLevelEnd + 1;
+    if (f > filterEnd) return t > topicEnd;
+  }
 }

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
-import { type BrokerSection, ConfigError, type Logger, type TopicRoots } from '@wattbus/shared';
+import type { BrokerSection, Logger, TopicRoots } from '@wattbus/shared';
+import { ConfigError } from '@wattbus/shared/config/errors.js';
 import { type AclFile, readAclFile, substitutePatterns } from './acl-file.js';
 import { hashPassword, type PasswordFile, readPasswordFile, verifyPassword } from './password-file.js';
 import { describeRole, roleOf, roleRules } from './roles.js';

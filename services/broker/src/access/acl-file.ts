@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@wattbus/shared';
+import { ConfigError } from '@wattbus/shared/config/errors.js';
 import type { Access, AccessRule } from './rules.js';
 import { filterProblem } from './topic-filter.js';
 

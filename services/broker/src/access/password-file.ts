@@ -1,7 +1,8 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConfigError } from '@wattbus/shared';
+import { ConfigError } from '@wattbus/shared/config/errors.js';
+import { makeDirectory } from '@wattbus/shared/fs/make-directory.js';
 import { z } from 'zod';
 
 /**
@@ -115,7 +116,7 @@ export function writePasswordFile(path: string, users: PasswordFile): void {
     '# wattbus broker users: edit with wattbus-broker-passwd (add, remove, list).',
     ...[...users].sort(([a], [b]) => a.localeCompare(b)).map(([name, hash]) => `${name}:${hash}`),
   ];
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirectory(dirname(path));
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, `${lines.join('\n')}\n`, { mode: 0o600 });
   renameSync(temporary, path);

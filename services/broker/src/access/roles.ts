@@ -1,4 +1,4 @@
-import { filterFor, type TopicRoots, topics } from '@wattbus/shared';
+import { filterFor, type TopicRoots, topics } from '@wattbus/shared/contract/topics.js';
 import type { AccessRule } from './rules.js';
 
 /** The built-in roles of the service accounts docker-compose.yml creates, chosen by username. */

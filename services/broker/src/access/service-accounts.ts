@@ -1,4 +1,4 @@
-import { ConfigError } from '@wattbus/shared';
+import { ConfigError } from '@wattbus/shared/config/errors.js';
 import { Username } from './password-file.js';
 
 export const SERVICE_ACCOUNT_PREFIX = 'WATTBUS_SERVICE_ACCOUNT_';

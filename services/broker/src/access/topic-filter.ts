@@ -1,4 +1,4 @@
-import { filterMatches } from '@wattbus/shared';
+import { filterMatches } from '@wattbus/shared/contract/topics.js';
 
 export { filterMatches };
 

@@ -3,10 +3,12 @@ import { createServer as createHttpServer, type Server as HttpServer, type Incom
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
-import { type BrokerSection, ConfigError } from '@wattbus/shared';
+import type { BrokerSection } from '@wattbus/shared';
+import { ConfigError } from '@wattbus/shared/config/errors.js';
 import type { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { autoCork } from './auto-cork.js';
+import { noDelay } from './no-delay.js';
 
 export type ListenerName = 'mqtt' | 'websocket' | 'tls';
 
@@ -78,7 +80,7 @@ async function startTcp(aedes: Aedes, settings: BrokerSection, admit: Admit): Pr
       socket.destroy();
       return;
     }
-    aedes.handle(autoCork(socket));
+    aedes.handle(autoCork(noDelay(socket)));
   });
   const port = await listen(server, settings.host, settings.port, 'port');
   return { name: 'mqtt', host: settings.host, port, close: closer(server) };
@@ -140,7 +142,7 @@ async function startTls(aedes: Aedes, settings: BrokerSection, admit: Admit): Pr
         cert: read(settings.tls_cert_file, 'tls_cert_file'),
         key: read(settings.tls_key_file, 'tls_key_file'),
       },
-      (socket) => aedes.handle(autoCork(socket)),
+      (socket) => aedes.handle(autoCork(noDelay(socket))),
     );
   } catch (error) {
     if (error instanceof ConfigError) throw error;

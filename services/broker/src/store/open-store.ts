@@ -1,13 +1,16 @@
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type BrokerSection, ConfigError, type Logger } from '@wattbus/shared';
+import type { BrokerSection, Logger } from '@wattbus/shared';
+import { ConfigError } from '@wattbus/shared/config/errors.js';
+import { makeDirectory } from '@wattbus/shared/fs/make-directory.js';
 import persistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
 import mqemitter from 'mqemitter';
 import { LogThrottle } from '../hardening/log-throttle.js';
+import { answerCleanSessionAcks } from './clean-session-acks.js';
 import { flattenEmitter } from './flat-emitter.js';
 import { redactedUrl, redisOptions } from './redis-url.js';
+import { cacheRetained } from './retained-cache.js';
 import { trackWrites } from './write-tracker.js';
 
 /** Where retained messages, sessions and wills live, and (in cluster mode) how messages reach other instances. */
@@ -61,31 +64,44 @@ export async function openStore(settings: BrokerSection, logger: Logger): Promis
         abort: () => {},
       };
     case 'level':
-      return await openLevel(settings);
+      return await openLevel(settings, logger);
     case 'redis':
       return await openRedis(settings, logger);
   }
 }
 
-async function openLevel(settings: BrokerSection): Promise<BrokerStore> {
+async function openLevel(settings: BrokerSection, logger: Logger): Promise<BrokerStore> {
   const path = join(settings.data_dir, 'store');
   const db = new Level(path);
   try {
-    mkdirSync(settings.data_dir, { recursive: true });
+    makeDirectory(settings.data_dir);
     await db.open();
   } catch (error) {
     const cause = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
     const hint = /lock/i.test(cause) ? ' (is another broker using this data directory?)' : '';
     throw new ConfigError([`[broker] data_dir: cannot open the store in ${path}: ${cause}${hint}`]);
   }
-  const tracked = trackWrites(persistenceLevel(db) as Destroyable);
+  const throttle = new LogThrottle(1, 30_000);
+  const retained = cacheRetained(persistenceLevel(db) as Destroyable, (error, topic) =>
+    throttle.run('retained', (suppressed) =>
+      logger.error(
+        { err: error.message, topic, suppressed: suppressed || undefined },
+        'could not write a retained message to the store; it was delivered, but a broker restart will lose it',
+      ),
+    ),
+  );
+  const tracked = trackWrites(answerCleanSessionAcks(retained.persistence));
   const persistence = tracked.persistence;
   return {
     kind: 'level',
     persistence,
     mq: localEmitter(),
     healthy: () => db.status === 'open',
-    settled: () => tracked.settled(),
+    settled: async () => {
+      await tracked.settled();
+      // Bounded like tracked.settled(): closing then writes whatever is left (destroy() flushes first).
+      await Promise.race([retained.flush(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    },
     close: () => persistence.destroy(),
     abort: () => {},
   };
@@ -126,7 +142,9 @@ async function openRedis(settings: BrokerSection, logger: Logger): Promise<Broke
   ) => RedisConnection;
   const connection = new RedisForPersistence(options);
   connection.on('error', onError);
-  const tracked = trackWrites(persistenceRedis({ conn: connection }) as unknown as Destroyable);
+  const tracked = trackWrites(
+    answerCleanSessionAcks(persistenceRedis({ conn: connection }) as unknown as Destroyable),
+  );
   const persistence = tracked.persistence;
   return {
     kind: 'redis',

@@ -1,4 +1,4 @@
-import { ConfigError } from '@wattbus/shared';
+import { ConfigError } from '@wattbus/shared/config/errors.js';
 
 export interface RedisOptions {
   host: string;

@@ -23,8 +23,11 @@ export class PluginPresence {
       this.states.set(hw, state);
       if (previous === state) return;
       this.logger.info({ plugin: hw, state }, 'plugin state');
-      // A stored `offline` seen at start is old news; a live one means the plugin just went away.
-      if (state === 'offline' && !meta.retain) this.outputs.bridgeEvent('plugin_offline', { plugin: hw });
+      // A stored `offline` seen at start is old news; a live one means the plugin just went away, but only if it
+      // was online: a runner that starts publishes `offline` until its plugin runs, which is no news either (the
+      // fault suite's crash-loop test saw plugin_offline for a plugin that had never been online).
+      if (state === 'offline' && previous === 'online' && !meta.retain)
+        this.outputs.bridgeEvent('plugin_offline', { plugin: hw });
       this.outputs.devicesChanged();
     });
     this.bus.subscribe(topics.pluginLifecycle, {}, (notice, { hw }, meta) => {

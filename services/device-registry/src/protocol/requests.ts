@@ -1,20 +1,26 @@
 import {
   type Bus,
   bridgeRequests,
+  decodePayload,
   describeZodError,
+  filterFor,
   type Logger,
   MAX_PAYLOAD_BYTES,
   type PluginRequestOp,
+  parseTopic,
   pluginRequests,
   type ResponseEnvelope,
   topics,
 } from '@wattbus/shared';
 import type { z } from 'zod';
+import { TopicCache } from '../publish/topic-cache.js';
 import type { BridgeHandlers } from '../registry/bridge-operations.js';
-import type { Origin } from '../registry/context.js';
+import type { OperationScope, Origin } from '../registry/context.js';
 import { pluginOperations } from '../registry/plugin-operations.js';
 import type { RegistryCore } from '../registry/registry-core.js';
-import { RequestFailure } from '../store/group-commit.js';
+import { RequestFailure, type Settle } from '../store/group-commit.js';
+
+const STALE = 'retained requests are stale and are ignored';
 
 /** Validates a request body (the envelope without `transaction`) against an operation's schema. */
 export function parseRequest<Schema extends z.ZodType>(
@@ -27,24 +33,38 @@ export function parseRequest<Schema extends z.ZodType>(
   return parsed.data;
 }
 
-/** Turns the outcome of an operation into a response envelope; unexpected errors are logged, not leaked whole. */
+/** The response envelope of an operation's outcome; unexpected errors are logged, not leaked whole. */
+export function envelopeFor(
+  ok: boolean,
+  valueOrError: unknown,
+  transaction: ResponseEnvelope['transaction'],
+  logger: Logger,
+  context: Record<string, unknown>,
+): ResponseEnvelope {
+  let fields: ResponseEnvelope;
+  if (ok) fields = { status: 'ok', data: valueOrError };
+  else if (valueOrError instanceof RequestFailure) {
+    logger.debug({ ...context, error: valueOrError.message }, 'request refused');
+    fields = { status: 'error', error: valueOrError.message };
+  } else {
+    logger.error({ ...context, err: valueOrError }, 'request failed unexpectedly');
+    fields = { status: 'error', error: `internal error: ${(valueOrError as Error).message}` };
+  }
+  if (transaction !== undefined) fields.transaction = transaction;
+  return fields;
+}
+
+/** Turns the outcome of an operation into a response envelope (see envelopeFor). */
 export async function answer(
   work: () => Promise<unknown>,
   transaction: ResponseEnvelope['transaction'],
   logger: Logger,
   context: Record<string, unknown>,
 ): Promise<ResponseEnvelope> {
-  const envelope = (fields: Omit<ResponseEnvelope, 'transaction'>): ResponseEnvelope =>
-    transaction === undefined ? fields : { ...fields, transaction };
   try {
-    return envelope({ status: 'ok', data: await work() });
+    return envelopeFor(true, await work(), transaction, logger, context);
   } catch (error) {
-    if (error instanceof RequestFailure) {
-      logger.debug({ ...context, error: error.message }, 'request refused');
-      return envelope({ status: 'error', error: error.message });
-    }
-    logger.error({ ...context, err: error }, 'request failed unexpectedly');
-    return envelope({ status: 'error', error: `internal error: ${(error as Error).message}` });
+    return envelopeFor(false, error, transaction, logger, context);
   }
 }
 
@@ -52,35 +72,54 @@ export function isPluginOperation(op: string): op is PluginRequestOp {
   return Object.hasOwn(pluginRequests, op);
 }
 
-/** Runs one plugin request: the operation named by the topic, for the hardware named by the topic. */
+type AnyPluginOperation = {
+  write: boolean;
+  run(scope: OperationScope, hardware: string, request: unknown): unknown;
+};
+
+/**
+ * Runs one plugin request: the operation named by the topic, for the hardware named by the topic. `settle` is
+ * called once: at once for a request that is refused before it is queued, else when its batch has committed.
+ */
+export function runPluginRequest(
+  core: RegistryCore,
+  hardware: string,
+  op: string,
+  body: Record<string, unknown>,
+  settle: Settle<unknown>,
+): void {
+  if (!isPluginOperation(op)) {
+    settle(
+      false,
+      new RequestFailure(
+        `unknown operation ${JSON.stringify(op)}; known: ${Object.keys(pluginRequests).join(', ')}`,
+      ),
+    );
+    return;
+  }
+  let request: unknown;
+  try {
+    request = parseRequest(pluginRequests[op].request, body);
+  } catch (error) {
+    settle(false, error);
+    return;
+  }
+  const operation = pluginOperations[op] as AnyPluginOperation;
+  core.runThen('plugin', operation.write, (scope) => operation.run(scope, hardware, request), settle);
+}
+
+/** `runPluginRequest` as a promise of the answer's data. */
 export function handlePluginRequest(
   core: RegistryCore,
   hardware: string,
   op: string,
   body: Record<string, unknown>,
 ): Promise<unknown> {
-  if (!isPluginOperation(op)) {
-    return Promise.reject(
-      new RequestFailure(
-        `unknown operation ${JSON.stringify(op)}; known: ${Object.keys(pluginRequests).join(', ')}`,
-      ),
-    );
-  }
-  let request: unknown;
-  try {
-    request = parseRequest(pluginRequests[op].request, body);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  const operation = pluginOperations[op] as {
-    write: boolean;
-    run(
-      scope: Parameters<Parameters<RegistryCore['run']>[2]>[0],
-      hardware: string,
-      request: unknown,
-    ): unknown;
-  };
-  return core.run('plugin', operation.write, (scope) => operation.run(scope, hardware, request));
+  return new Promise((resolve, reject) =>
+    runPluginRequest(core, hardware, op, body, (ok, valueOrError) =>
+      ok ? resolve(valueOrError) : reject(valueOrError),
+    ),
+  );
 }
 
 export function isBridgePath(path: string): path is keyof typeof bridgeRequests {
@@ -113,6 +152,8 @@ export async function handleBridgeRequest(
  */
 function encodeResponse(response: ResponseEnvelope): string {
   const text = JSON.stringify(response);
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: the usual small answer needs no byte count.
+  if (text.length <= MAX_PAYLOAD_BYTES / 3) return text;
   const size = Buffer.byteLength(text);
   if (size <= MAX_PAYLOAD_BYTES) return text;
   return JSON.stringify({
@@ -137,37 +178,14 @@ export interface RequestServerOptions {
  * error response that says why.
  */
 export function serveRequests(options: RequestServerOptions): void {
-  const { bus, core, bridge, logger } = options;
-
-  bus.subscribe(
-    topics.pluginRequest,
-    {},
-    async (envelope, params, meta) => {
-      if (meta.retain) return options.reject(meta.topic, 'retained requests are stale and are ignored');
-      const response = await answer(
-        () => handlePluginRequest(core, params.hw, params.op, envelope),
-        envelope.transaction,
-        logger,
-        { hardware: params.hw, op: params.op },
-      );
-      const topic = bus.topic(topics.pluginResponse, { hw: params.hw, op: params.op });
-      await bus.publishRaw(topic, encodeResponse(response), { qos: topics.pluginResponse.qos });
-    },
-    async (error, meta, params) => {
-      if (!params) return options.reject(meta.topic, error);
-      if (meta.retain) return options.reject(meta.topic, 'retained requests are stale and are ignored');
-      await bus.publish(topics.pluginResponse, params, {
-        status: 'error',
-        error: `invalid request: ${error}`,
-      });
-    },
-  );
+  const { bus, bridge, logger } = options;
+  servePluginRequests(options);
 
   bus.subscribe(
     topics.bridgeRequest,
     {},
     async (envelope, params, meta) => {
-      if (meta.retain) return options.reject(meta.topic, 'retained requests are stale and are ignored');
+      if (meta.retain) return options.reject(meta.topic, STALE);
       const response = await answer(
         () => handleBridgeRequest(bridge, params.path, envelope, 'bridge'),
         envelope.transaction,
@@ -179,11 +197,68 @@ export function serveRequests(options: RequestServerOptions): void {
     },
     async (error, meta, params) => {
       if (!params) return options.reject(meta.topic, error);
-      if (meta.retain) return options.reject(meta.topic, 'retained requests are stale and are ignored');
+      if (meta.retain) return options.reject(meta.topic, STALE);
       await bus.publish(topics.bridgeResponse, params, {
         status: 'error',
         error: `invalid request: ${error}`,
       });
     },
+  );
+}
+
+/** What a plugin request's topic names, and where its answer goes. */
+interface PluginRoute {
+  hw: string;
+  op: string;
+  responseTopic: string;
+}
+
+/**
+ * Plugin requests are the hot path of every reading, so this is Bus.subscribe's decoding (topic, then payload,
+ * each refusal answered the same way) with the topic's parsing kept per topic string, and each request answered
+ * straight from its commit rather than through a promise chain: a burst's answers are written together.
+ */
+function servePluginRequests(options: RequestServerOptions): void {
+  const { bus, core, logger } = options;
+  const routes = new TopicCache<PluginRoute | null>();
+  const routeOf = (topic: string): PluginRoute | null => {
+    const cached = routes.get(topic);
+    if (cached !== undefined) return cached;
+    const params = parseTopic(topics.pluginRequest, bus.roots, topic);
+    return routes.set(
+      topic,
+      params ? { ...params, responseTopic: bus.topic(topics.pluginResponse, params) } : null,
+    );
+  };
+  const reportUnsent = (error: unknown) =>
+    logger.warn({ err: (error as Error).message }, 'could not publish a response');
+  const respond = (route: PluginRoute, response: ResponseEnvelope) =>
+    bus
+      .publishRaw(route.responseTopic, encodeResponse(response), { qos: topics.pluginResponse.qos })
+      .catch(reportUnsent);
+
+  bus.subscribeRaw(
+    filterFor(topics.pluginRequest, bus.roots, {}),
+    (topic, payload, packet) => {
+      const route = routeOf(topic);
+      if (!route) {
+        return options.reject(
+          topic,
+          `topic ${JSON.stringify(topic)} does not match ${topics.pluginRequest.pattern}`,
+        );
+      }
+      if (packet.retain) return options.reject(topic, STALE);
+      const decoded = decodePayload(topics.pluginRequest, payload);
+      if (!decoded.ok) return respond(route, { status: 'error', error: `invalid request: ${decoded.error}` });
+      const envelope = decoded.value;
+      const { transaction } = envelope;
+      runPluginRequest(core, route.hw, route.op, envelope, (ok, valueOrError) =>
+        respond(
+          route,
+          envelopeFor(ok, valueOrError, transaction, logger, { hardware: route.hw, op: route.op }),
+        ),
+      );
+    },
+    topics.pluginRequest.qos,
   );
 }

@@ -13,6 +13,7 @@ import type { Outputs } from '../registry/context.js';
 import { bridgeDevices, unitState } from '../registry/records.js';
 import { type Unit, unitKey } from '../store/model.js';
 import type { RegistryStore } from '../store/registry-store.js';
+import { TopicCache } from './topic-cache.js';
 
 /** How long `<base>/bridge/devices` waits to collect a burst of changes into one publication. */
 const DEVICES_DEBOUNCE_MS = 250;
@@ -24,6 +25,7 @@ const DEVICES_DEBOUNCE_MS = 250;
  */
 export class MqttOutputs implements Outputs {
   private readonly dirty = new Map<string, { unit: Unit; definition: boolean }>();
+  private readonly stateTopics = new TopicCache();
   private devicesTimer: NodeJS.Timeout | undefined;
   isOnline: (hardware: string) => boolean = () => false;
 
@@ -45,36 +47,44 @@ export class MqttOutputs implements Outputs {
   }
 
   unitRemoved(unit: Unit): void {
-    this.dirty.delete(unitKey(unit.hardwareKey, unit.deviceId, unit.unit));
+    const key = unitKey(unit.hardwareKey, unit.deviceId, unit.unit);
+    this.dirty.delete(key);
     this.bus.clearRetained(this.stateTopic(unit)).catch(this.report('a cleared unit state'));
+    this.stateTopics.delete(key);
     this.discovery.unitRemoved(unit);
   }
 
   /** Publishes the state of every unit changed since the last flush (called after each commit). */
   flush(): void {
-    for (const { unit, definition } of this.dirty.values()) {
+    for (const [key, { unit, definition }] of this.dirty) {
       const current = this.store.findUnit(unit.hardwareKey, unit.deviceId, unit.unit);
       if (!current) continue;
-      this.publishState(current);
+      this.publishState(current, key);
       if (definition) this.discovery.unitChanged(current);
     }
     this.dirty.clear();
   }
 
-  private stateTopic(unit: Unit): string {
-    return topicFor(topics.unitState, this.bus.roots, {
-      hw: unit.hardwareKey,
-      device: unit.deviceId,
-      unit: unit.unit,
-    });
+  private stateTopic(unit: Unit, key = unitKey(unit.hardwareKey, unit.deviceId, unit.unit)): string {
+    return (
+      this.stateTopics.get(key) ??
+      this.stateTopics.set(
+        key,
+        topicFor(topics.unitState, this.bus.roots, {
+          hw: unit.hardwareKey,
+          device: unit.deviceId,
+          unit: unit.unit,
+        }),
+      )
+    );
   }
 
-  private publishState(unit: Unit): void {
+  private publishState(unit: Unit, key?: string): void {
     const timedOut = this.store.hardware.get(unit.hardwareKey)?.devices.get(unit.deviceId)?.timedOut ?? false;
     // The hot path of every reading: the state is built by typed code from validated, stored values (the tests
     // check every kind against the UnitState schema), so it is not validated again here.
     this.bus
-      .publishRaw(this.stateTopic(unit), JSON.stringify(unitState(unit, timedOut)), {
+      .publishRaw(this.stateTopic(unit, key), JSON.stringify(unitState(unit, timedOut)), {
         retain: topics.unitState.retain,
         qos: topics.unitState.qos,
       })

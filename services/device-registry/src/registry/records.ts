@@ -5,8 +5,16 @@ import type { Device, Hardware, Unit } from '../store/model.js';
 
 /** The contract's view of the store: records for the protocol, retained state, the bridge's device list. */
 
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** ISO 8601 of a ms timestamp. Every update answers with one, and a burst shares a few ms: the last is kept. */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 export function kindOf(unit: Pick<Unit, 'type' | 'subtype' | 'switchtype'>) {

@@ -246,10 +246,15 @@ export function updateUnit(
     options.DisableLogAutoUpdate?.trim().toLowerCase() !== 'true' &&
     now - current.lastHistoryMs >= context.timing.historyIntervalMs;
 
+  // Every update of every reading builds this object: a complete literal (rather than a spread of `current` then
+  // overwritten) is one allocation with a fixed shape, which the readers of units (records, state) stay fast on.
   const next: Unit = {
-    ...current,
+    id: current.id,
+    hardwareKey: current.hardwareKey,
+    deviceId: current.deviceId,
+    unit: current.unit,
     name: changes.name ?? current.name,
-    typeName: typeNameOf(choice.type, choice.subtype, choice.switchtype),
+    typeName: typeChanged ? typeNameOf(choice.type, choice.subtype, choice.switchtype) : current.typeName,
     type: choice.type,
     subtype: choice.subtype,
     switchtype: choice.switchtype,
@@ -263,6 +268,8 @@ export function updateUnit(
     description: changes.description ?? current.description,
     color: changes.color ?? current.color,
     lastLevel: changes.lastLevel ?? current.lastLevel,
+    adjustment: current.adjustment,
+    multiplier: current.multiplier,
     lastUpdateMs: touches ? now : current.lastUpdateMs,
     lastHistoryMs: meterHistoryDue ? now : current.lastHistoryMs,
   };
@@ -295,13 +302,21 @@ export function updateUnit(
   return { unit, changed: valuesChanged };
 }
 
-/** Any member other than LastUpdate (and the history bookkeeping) changed. */
-function visiblyChanged(before: Unit, after: Unit): boolean {
-  return (Object.keys(after) as (keyof Unit)[]).some(
-    (key) =>
-      key !== 'lastUpdateMs' &&
-      key !== 'lastHistoryMs' &&
-      (key === 'options' ? !sameOptions(before.options, after.options) : before[key] !== after[key]),
+/** Any member other than LastUpdate (and the history bookkeeping) changed: what the retained state shows. */
+export function visiblyChanged(before: Unit, after: Unit): boolean {
+  return (
+    before.nValue !== after.nValue ||
+    before.sValue !== after.sValue ||
+    before.batteryLevel !== after.batteryLevel ||
+    before.signalLevel !== after.signalLevel ||
+    before.description !== after.description ||
+    before.color !== after.color ||
+    before.lastLevel !== after.lastLevel ||
+    before.image !== after.image ||
+    before.typeName !== after.typeName ||
+    before.adjustment !== after.adjustment ||
+    before.multiplier !== after.multiplier ||
+    definitionChanged(before, after)
   );
 }
 

@@ -72,6 +72,53 @@ describe('group commit', () => {
     expect(registry.store.findUnit('hw', 'd49', 1)?.sValue).toBe('1999;1999');
   });
 
+  it('answers callback submissions in order, after the batch committed and its outputs were flushed', async () => {
+    const events: string[] = [];
+    registry = openTestRegistry(dir.path, { hooks: { onBatchDone: () => events.push('batch done') } });
+    await withUnits(registry, 2);
+    events.length = 0;
+    const { core, store } = registry;
+    const transaction = store.transaction.bind(store);
+    store.transaction = (work) => {
+      const result = transaction(work);
+      events.push('committed');
+      return result;
+    };
+    const update = (deviceId: string, sValue: string) =>
+      core.runThen(
+        'plugin',
+        true,
+        (scope) => {
+          const unit = store.findUnit('hw', deviceId, 1)!;
+          scope.afterCommit(() => events.push(`action ${sValue}`));
+          return scope.context.store.replaceUnit(unit, { ...unit, sValue }).sValue;
+        },
+        (ok, value) => events.push(`${ok ? 'ok' : 'refused'} ${String(value)}`),
+      );
+    update('d0', '1;1');
+    core.runThen(
+      'plugin',
+      true,
+      () => {
+        throw new RequestFailure('no');
+      },
+      (ok, error) => events.push(`${ok ? 'ok' : 'refused'} ${(error as Error).message}`),
+    );
+    update('d1', '2;2');
+    // Nothing is answered before the commit, which waits for the end of the turn.
+    expect(events).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual([
+      'committed',
+      'action 1;1',
+      'action 2;2',
+      'batch done',
+      'ok 1;1',
+      'refused no',
+      'ok 2;2',
+    ]);
+  });
+
   it('fails a refused request alone, leaving the rest of its batch committed', async () => {
     registry = openTestRegistry(dir.path);
     await withUnits(registry, 2);

@@ -400,7 +400,8 @@ export class RegistryStore {
       unit: unit.unit,
       ...unitParams(unit),
     });
-    const stored: Unit = { ...unit, id: Number(result.lastInsertRowid) };
+    // `id` first: the member order of units loaded from the database, so every unit object has the same shape.
+    const stored: Unit = { id: Number(result.lastInsertRowid), ...unit };
     const units = device.units;
     units.set(stored.unit, stored);
     this.undo.push(() => units.delete(stored.unit));

@@ -8,7 +8,7 @@ describe('[registry] and [homeassistant]', () => {
   it('has defaults that make a working registry', () => {
     const { config } = load({});
     expect(config.registry).toMatchObject({
-      synchronous: 'full',
+      synchronous: 'normal',
       http_port: 8088,
       http_token: '',
       title: 'wattbus',

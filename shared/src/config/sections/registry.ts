@@ -10,11 +10,12 @@ const SettingsTable = z.record(
 export const RegistrySection = z.strictObject({
   database: z.string().min(1).default('data/registry/registry.db'),
   /**
-   * `full` (the default) syncs every commit to the storage device, so acknowledged changes also survive a power
-   * cut; `normal` survives a crash of the process but may lose the last commits on a power cut. Writes are grouped
-   * into one commit per burst either way.
+   * SQLite's `synchronous` in WAL mode. `normal` (the default): every acknowledged change survives a crash or
+   * kill of the process, and the database stays consistent on a power cut, which may lose the last commits; the
+   * disk is synced at checkpoints only (far less SD-card wear, no sync wait per commit). `full` also syncs every
+   * commit, so acknowledged changes survive a power cut too. Writes are grouped into one commit per burst either way.
    */
-  synchronous: z.enum(['full', 'normal'], { message: 'must be "full" or "normal"' }).default('full'),
+  synchronous: z.enum(['full', 'normal'], { message: 'must be "full" or "normal"' }).default('normal'),
   /** The most changes one commit groups together; larger bursts are split into several commits. */
   max_batch: z.number().int().min(1, 'must be at least 1').max(100_000).default(5000),
   /** Caps the database size in MiB (SD cards are small); 0 means no cap. A full database makes the registry degraded. */

@@ -1,0 +1,444 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import mqtt from 'mqtt';
+import { freePort, waitForPort } from '../../test/helpers/ports.js';
+import { REPO_ROOT, type ServiceProcess, spawnNode } from '../../test/helpers/processes.js';
+import { tempDir } from '../../test/helpers/temp.js';
+import { childrenOf, cpuSeconds, memory, percentile } from '../lib/proc-stats.js';
+import { UnitLoad, type UnitLoadWindow } from './unit-load.js';
+
+/**
+ * The whole system under load, every part a real process on this machine: the embedded broker, the sampler
+ * (simulated source paced to ~10 readings/s), the device registry with `units` kWh units that a protocol-speaking
+ * client updates at `unitRate`, and `runners` plugin runners, each running bench/fixtures/plugins/load_probe, which
+ * notes when each reading reaches its onReading callback.
+ */
+export interface LoadOptions {
+  runners: number;
+  units: number;
+  /** Unit updates per second offered to the registry during the run. */
+  unitRate: number;
+  /** Seconds of full load before the measured window starts ("once warm"). */
+  warmupSeconds: number;
+  measureSeconds: number;
+  /** `node_options` of every probe's plugin process; absent: the runner's default. */
+  pluginNodeOptions?: string;
+  progress(text: string): void;
+}
+
+export type Role = 'broker' | 'sampler' | 'registry' | 'runner' | 'plugin' | 'bench';
+
+export interface ProcessFigures {
+  role: Role;
+  name: string;
+  pid: number;
+  /** RSS in MiB: idle (runners before any reading; services after setup), once warm, at the end. */
+  idleRss?: number;
+  warmRss: number;
+  endRss: number;
+  /** Largest RSS seen during the window (sampled every few seconds). */
+  maxRss: number;
+  /** RSS at the start of the window and then every few seconds, MiB. */
+  rssSeries: number[];
+  /** CPU while idle (runners up, no readings, no unit updates), in cores. */
+  idleCpu?: number;
+  /** CPU during the measured window, in cores (1 = one core busy). */
+  cpu: number;
+}
+
+export interface LoadReport {
+  options: Omit<LoadOptions, 'progress'>;
+  /** Readings per second the sampler published during the window (as counted by a separate subscriber). */
+  readingRate: number;
+  readingsInWindow: number;
+  /**
+   * The sampler's publish (its socket write of the reading) to each plugin's onReading callback, pooled over all
+   * plugins, in ms.
+   */
+  latency: { p50: number; p99: number; max: number; samples: number };
+  /** The reading's timestamp (the end of its batch) to the callback: adds the sampler's own time before publishing. */
+  fromTimestamp: { p50: number; p99: number };
+  /** The same for each plugin: the worst plugin's p99. */
+  worstPluginP99: number;
+  /** Readings in the window that some plugin did not receive (sum over plugins). */
+  missed: number;
+  /** The sampler's publish to a plain MQTT subscriber in the bench process: the broker hop alone. */
+  brokerHop: { p50: number; p99: number };
+  units: UnitLoadWindow & { createSeconds: number };
+  processes: ProcessFigures[];
+  /** Plugin processes that were restarted during the run (their pid changed). */
+  restarts: number;
+  startupSeconds: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const IDLE_SECONDS = 5;
+const FIXTURES = join(REPO_ROOT, 'bench', 'fixtures', 'plugins');
+
+function configText(options: {
+  dir: string;
+  brokerPort: number;
+  httpPort: number;
+  runnerIds: string[];
+  pluginNodeOptions?: string;
+}): string {
+  const { dir, brokerPort, httpPort, runnerIds, pluginNodeOptions } = options;
+  const nodeOptions =
+    pluginNodeOptions === undefined ? '' : `node_options = ${JSON.stringify(pluginNodeOptions)}\n`;
+  const plugins = runnerIds.map(
+    (id) =>
+      `[plugins.${id}]\nenabled = true\nplugin = "load_probe"\noutput = "${join(dir, `${id}.json`)}"\n${nodeOptions}`,
+  );
+  return `[general]
+name = "load"
+log_level = "warn"
+
+[grid_voltage]
+grid_voltage = 240
+ac_transformer_output_voltage = 10.2
+frequency = 50
+
+[current_transformers.channel_1]
+name = "Mains"
+rating = 100
+type = "mains"
+enabled = true
+
+[current_transformers.channel_2]
+name = "Solar"
+rating = 30
+type = "production"
+enabled = true
+
+[current_transformers.channel_3]
+name = "Kitchen"
+rating = 30
+type = "consumption"
+enabled = true
+
+[mqtt]
+url = "mqtt://127.0.0.1:${brokerPort}"
+
+[broker]
+host = "127.0.0.1"
+port = ${brokerPort}
+websocket_port = 0
+health_port = 0
+allow_anonymous = true
+# Every connection of this test comes from 127.0.0.1.
+connect_rate_limit = 0
+data_dir = "${join(dir, 'broker')}"
+
+[sampler]
+source = "simulated"
+# 3 channels x 100 samples: 611 reads per batch; at 6 200 reads/s that is ~10 batches, so ~10 readings, per second.
+samples_per_batch = 100
+simulation_read_rate = 6200
+energy_file = "${join(dir, 'sampler', 'energy.json')}"
+
+[registry]
+database = "${join(dir, 'registry', 'registry.db')}"
+http_host = "127.0.0.1"
+http_port = ${httpPort}
+
+${plugins.join('\n')}`;
+}
+
+/** A client in the bench process: service states, and the time each reading reaches a plain subscriber. */
+async function monitor(url: string) {
+  const client = await mqtt.connectAsync(url, { protocolVersion: 5 });
+  (client.stream as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
+  const states = new Map<string, string>();
+  const readings: { timestamp: number; arrived: number }[] = [];
+  const waiters = new Set<() => void>();
+  client.on('message', (topic, payload, packet) => {
+    if (topic === 'wattbus/readings') {
+      if (packet.retain) return;
+      const arrived = performance.timeOrigin + performance.now();
+      const timestamp = Date.parse((JSON.parse(payload.toString()) as { timestamp: string }).timestamp);
+      readings.push({ timestamp, arrived });
+    } else {
+      states.set(topic, payload.toString());
+    }
+    for (const waiter of waiters) waiter();
+  });
+  await client.subscribeAsync(['wattbus/+/state', 'wattbus/plugins/+/state', 'wattbus/readings']);
+  return {
+    states,
+    readings,
+    /** Resolves once `test` holds, checked on every message; rejects after `timeoutMs`. */
+    until(what: string, test: () => boolean, timeoutMs: number): Promise<void> {
+      if (test()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`load test: timed out after ${timeoutMs} ms waiting for ${what}`));
+        }, timeoutMs);
+        const check = () => {
+          if (!test()) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+      });
+    },
+    close: () => client.endAsync(),
+  };
+}
+
+interface Tracked {
+  role: Role;
+  name: string;
+  process?: ServiceProcess;
+  pid: number;
+}
+
+function failIfDead(tracked: Tracked[]): void {
+  for (const entry of tracked) {
+    const child = entry.process?.child;
+    if (child && (child.exitCode !== null || child.signalCode !== null)) {
+      throw new Error(
+        `${entry.name} exited (${child.exitCode ?? child.signalCode}) during the load test:\n${entry.process!.lines.slice(-20).join('\n')}`,
+      );
+    }
+  }
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+  const { progress } = options;
+  const began = performance.now();
+  const dir = tempDir('wattbus-load-');
+  const brokerPort = await freePort();
+  const runnerIds = Array.from(
+    { length: options.runners },
+    (_, i) => `probe_${String(i + 1).padStart(2, '0')}`,
+  );
+  const configPath = join(dir.path, 'config.toml');
+  writeFileSync(
+    configPath,
+    configText({
+      dir: dir.path,
+      brokerPort,
+      httpPort: await freePort(),
+      runnerIds,
+      pluginNodeOptions: options.pluginNodeOptions,
+    }),
+  );
+  const env = { WATTBUS_CONFIG: configPath };
+  const tracked: Tracked[] = [];
+  const services: ServiceProcess[] = [];
+  const start = (
+    role: Role,
+    name: string,
+    entry: string,
+    args: string[] = [],
+    extraEnv: Record<string, string> = {},
+  ) => {
+    const service = spawnNode(name, entry, { ...env, ...extraEnv }, args);
+    services.push(service);
+    tracked.push({ role, name, process: service, pid: service.child.pid! });
+    return service;
+  };
+  let watch: Awaited<ReturnType<typeof monitor>> | undefined;
+  let unitLoad: UnitLoad | undefined;
+  const runners: ServiceProcess[] = [];
+  try {
+    progress('starting the broker and the registry');
+    const broker = start('broker', 'broker', 'services/broker/dist/main.js');
+    await Promise.race([
+      waitForPort(brokerPort, 30_000),
+      broker.exited.then(() => Promise.reject(new Error(`broker exited:\n${broker.lines.join('\n')}`))),
+    ]);
+    watch = await monitor(`mqtt://127.0.0.1:${brokerPort}`);
+    start('registry', 'registry', 'services/device-registry/dist/main.js');
+    const online = (topic: string) => () => watch!.states.get(topic) === 'online';
+    await watch.until('the registry', online('wattbus/registry/state'), 60_000);
+
+    progress(`creating ${options.units} units in the registry`);
+    unitLoad = await UnitLoad.connect({
+      brokerUrl: `mqtt://127.0.0.1:${brokerPort}`,
+      units: options.units,
+      hardware: 10,
+      rate: options.unitRate,
+    });
+    const createSeconds = await unitLoad.createUnits();
+    progress(`created in ${createSeconds.toFixed(1)} s; starting ${options.runners} plugin runners`);
+
+    // In groups, so that 2 cores are not asked to start 100 Node.js processes at the same moment.
+    const group = 10;
+    for (let i = 0; i < runnerIds.length; i += group) {
+      const ids = runnerIds.slice(i, i + group);
+      for (const id of ids) {
+        runners.push(
+          start('runner', id, 'services/plugin-runner/dist/main.js', [id, '--plugins-dir', FIXTURES]),
+        );
+      }
+      await watch.until(
+        `plugins ${ids[0]}..${ids.at(-1)} online`,
+        () => ids.every((id) => watch!.states.get(`wattbus/plugins/${id}/state`) === 'online'),
+        120_000,
+      );
+      failIfDead(tracked);
+    }
+    for (const runner of runners) {
+      const children = childrenOf(runner.child.pid!);
+      if (children.length !== 1)
+        throw new Error(`${runner.name}: expected one plugin process, found ${children.length}`);
+      tracked.push({ role: 'plugin', name: `${runner.name} (plugin)`, pid: children[0]! });
+    }
+    tracked.push({ role: 'bench', name: 'bench (load client, monitor)', pid: process.pid });
+    const startupSeconds = (performance.now() - began) / 1000;
+
+    // Idle: every runner up, no reading yet (the sampler is not running), nothing else going on.
+    await sleep(3000);
+    const idleFrom = tracked.map((entry) => cpuSeconds(entry.pid));
+    const idleStarted = performance.now();
+    await sleep(IDLE_SECONDS * 1000);
+    const idleSeconds = (performance.now() - idleStarted) / 1000;
+    const idle = new Map(
+      tracked.map((entry, i) => [
+        entry.pid,
+        { rss: memory(entry.pid).rss, cpu: (cpuSeconds(entry.pid) - idleFrom[i]!) / idleSeconds },
+      ]),
+    );
+
+    progress('starting the sampler and the unit updates');
+    const tapFile = join(dir.path, 'sampler-publishes.json');
+    const sampler = start('sampler', 'sampler', 'services/sampler/dist/main.js', [], {
+      NODE_OPTIONS:
+        `${process.env.NODE_OPTIONS ?? ''} --require ${join(FIXTURES, '..', 'publish-tap.cjs')}`.trim(),
+      WATTBUS_BENCH_TAP_FILE: tapFile,
+    });
+    const readingsBefore = watch.readings.length;
+    await watch.until('the first reading', () => watch!.readings.length > readingsBefore, 30_000);
+    unitLoad.start();
+
+    progress(`warming up for ${options.warmupSeconds} s`);
+    await sleep(options.warmupSeconds * 1000);
+    failIfDead(tracked);
+    const pidsAtWarm = tracked.map((entry) => entry.pid);
+    const warm = tracked.map((entry) => ({ rss: memory(entry.pid).rss, cpu: cpuSeconds(entry.pid) }));
+    const maxRss = warm.map((entry) => entry.rss);
+    const rssSeries = warm.map((entry) => [entry.rss]);
+    const windowStart = Date.now();
+    const windowStartedAt = performance.now();
+    unitLoad.resetWindow();
+
+    progress(`measuring for ${options.measureSeconds} s`);
+    const measureEnd = windowStartedAt + options.measureSeconds * 1000;
+    while (performance.now() < measureEnd) {
+      await sleep(Math.min(5000, measureEnd - performance.now()));
+      tracked.forEach((entry, i) => {
+        const rss = memory(entry.pid).rss;
+        maxRss[i] = Math.max(maxRss[i]!, rss);
+        rssSeries[i]!.push(rss);
+      });
+      failIfDead(tracked);
+    }
+    const seconds = (performance.now() - windowStartedAt) / 1000;
+    const windowEnd = Date.now();
+    const end = tracked.map((entry) => ({ rss: memory(entry.pid).rss, cpu: cpuSeconds(entry.pid) }));
+    const units = { ...unitLoad.measure(), createSeconds };
+    // A plugin process that was restarted has a new pid under its runner.
+    let restarts = 0;
+    for (const runner of runners) {
+      const entry = tracked.find((t) => t.role === 'plugin' && t.name === `${runner.name} (plugin)`)!;
+      if (childrenOf(runner.child.pid!)[0] !== entry.pid) restarts++;
+    }
+
+    progress('stopping');
+    await unitLoad.stop();
+    unitLoad = undefined;
+    // The probes write their samples when stopped.
+    await Promise.all(runners.map((runner) => runner.stop(20_000)));
+    await sampler.stop(10_000);
+    if (!existsSync(tapFile)) throw new Error(`the sampler's publish tap wrote nothing (${tapFile})`);
+
+    // The moment each reading left the sampler (its socket write), by the reading's timestamp.
+    const tap = JSON.parse(readFileSync(tapFile, 'utf8')) as number[];
+    const publishedAt = new Map<number, number>();
+    for (let i = 0; i < tap.length; i += 2) publishedAt.set(tap[i]!, tap[i + 1]!);
+    const inWindow = (timestamp: number) => timestamp >= windowStart && timestamp < windowEnd;
+    const published = watch.readings.filter((reading) => inWindow(reading.timestamp));
+    const ascending = (values: number[]) => values.sort((a, b) => a - b);
+    const hop = ascending(
+      published
+        .filter((reading) => publishedAt.has(reading.timestamp))
+        .map((reading) => reading.arrived - publishedAt.get(reading.timestamp)!),
+    );
+    const sincePublish: number[] = [];
+    const sinceTimestamp: number[] = [];
+    let worstPluginP99 = 0;
+    let missed = 0;
+    for (const id of runnerIds) {
+      const file = join(dir.path, `${id}.json`);
+      if (!existsSync(file)) throw new Error(`load probe ${id} wrote no samples (${file})`);
+      const { samples } = JSON.parse(readFileSync(file, 'utf8')) as { samples: number[] };
+      const mine: number[] = [];
+      let received = 0;
+      for (let i = 0; i < samples.length; i += 2) {
+        const timestamp = samples[i]!;
+        if (!inWindow(timestamp)) continue;
+        received++;
+        sinceTimestamp.push(samples[i + 1]! - timestamp);
+        const sent = publishedAt.get(timestamp);
+        if (sent !== undefined) mine.push(samples[i + 1]! - sent);
+      }
+      missed += Math.max(0, published.length - received);
+      worstPluginP99 = Math.max(worstPluginP99, percentile(ascending(mine), 99));
+      sincePublish.push(...mine);
+    }
+    ascending(sincePublish);
+    ascending(sinceTimestamp);
+
+    const processes: ProcessFigures[] = tracked.map((entry, i) => ({
+      role: entry.role,
+      name: entry.name,
+      pid: pidsAtWarm[i]!,
+      idleRss: idle.get(entry.pid)?.rss,
+      idleCpu: idle.get(entry.pid)?.cpu,
+      rssSeries: rssSeries[i]!,
+      warmRss: warm[i]!.rss,
+      endRss: end[i]!.rss,
+      maxRss: maxRss[i]!,
+      cpu: (end[i]!.cpu - warm[i]!.cpu) / seconds,
+    }));
+    return {
+      options: {
+        runners: options.runners,
+        units: options.units,
+        unitRate: options.unitRate,
+        warmupSeconds: options.warmupSeconds,
+        measureSeconds: options.measureSeconds,
+        pluginNodeOptions: options.pluginNodeOptions,
+      },
+      readingRate: published.length / seconds,
+      readingsInWindow: published.length,
+      latency: {
+        p50: percentile(sincePublish, 50),
+        p99: percentile(sincePublish, 99),
+        max: sincePublish.at(-1) ?? Number.NaN,
+        samples: sincePublish.length,
+      },
+      fromTimestamp: { p50: percentile(sinceTimestamp, 50), p99: percentile(sinceTimestamp, 99) },
+      worstPluginP99,
+      missed,
+      brokerHop: { p50: percentile(hop, 50), p99: percentile(hop, 99) },
+      units,
+      processes,
+      restarts,
+      startupSeconds,
+    };
+  } finally {
+    await unitLoad?.stop().catch(() => {});
+    await watch?.close().catch(() => {});
+    // Runners first (they report to the registry and the broker as they stop), the broker last.
+    await Promise.all(runners.map((runner) => runner.stop(5000)));
+    for (const role of ['sampler', 'registry', 'broker'] as const) {
+      await Promise.all(tracked.filter((t) => t.role === role).map((t) => t.process?.stop(10_000)));
+    }
+    dir.remove();
+  }
+}
