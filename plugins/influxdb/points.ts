@@ -1,15 +1,8 @@
+import { channelsInOrder, type Reading } from '@wattbus/shared/contract/readings.js';
 import type { Point } from './line-protocol.js';
 
 /** The parts of a reading the reference's InfluxDB schema stores (power-calculation.md sections 4 and 9). */
-export interface ReadingForInflux {
-  readonly cts: Readonly<
-    Partial<Record<string, { power: number; pf: number; current: number; voltage: number }>>
-  >;
-  readonly production: { readonly power: number; readonly pf: number; readonly current: number };
-  readonly 'home-consumption': { readonly power: number; readonly current: number };
-  readonly net: { readonly power: number; readonly current: number };
-  readonly voltage: number;
-}
+export type ReadingForInflux = Omit<Reading, 'timestamp' | 'frequency'>;
 
 /** The reference's `net` status tag: the sign of net power says whether the home exports or imports. */
 export function netStatus(power: number): 'Producing' | 'Consuming' | 'No data' {
@@ -46,10 +39,7 @@ export function pointsOf(reading: ReadingForInflux, site: string, time: number):
     },
     { measurement: 'voltages', tags: { id, v_input: '0' }, fields: { voltage: reading.voltage }, time },
   ];
-  const channels = Object.keys(reading.cts).sort((a, b) => Number(a) - Number(b));
-  for (const ct of channels) {
-    const figures = reading.cts[ct];
-    if (!figures) continue;
+  for (const [ct, figures] of channelsInOrder(reading.cts)) {
     points.push({
       measurement: 'raw_cts',
       tags: { id, ct },

@@ -67,6 +67,35 @@ async function send(url: URL, init: RequestInit, timeoutMs: number, what: string
   }
 }
 
+/** Posts line protocol to a write endpoint (1.x and 2.x answer alike); a refusal says whether to retry. */
+async function postLines(
+  url: URL,
+  headers: Record<string, string>,
+  lines: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  const response = await send(
+    url,
+    {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' },
+      body: lines.join('\n'),
+    },
+    timeoutMs,
+    'write',
+  );
+  if (response.status === 204 || response.status === 200) {
+    await response.body?.cancel();
+    return;
+  }
+  const status = response.status;
+  throw new InfluxError(
+    `write refused with HTTP ${status}: ${await errorText(response)}`,
+    isRetryable(status),
+    status,
+  );
+}
+
 function baseUrl(config: InfluxConfig): string {
   if (config.url) return config.url.replace(/\/$/, '');
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -96,26 +125,7 @@ export class InfluxV1Writer implements InfluxWriter {
     url.searchParams.set('db', this.config.database_name);
     url.searchParams.set('precision', 'ms');
     if (this.config.retention_policy) url.searchParams.set('rp', this.config.retention_policy);
-    const response = await send(
-      url,
-      {
-        method: 'POST',
-        headers: { ...this.headers, 'content-type': 'text/plain; charset=utf-8' },
-        body: lines.join('\n'),
-      },
-      this.timeoutMs,
-      'write',
-    );
-    if (response.status === 204 || response.status === 200) {
-      await response.body?.cancel();
-      return;
-    }
-    const status = response.status;
-    throw new InfluxError(
-      `write refused with HTTP ${status}: ${await errorText(response)}`,
-      isRetryable(status),
-      status,
-    );
+    await postLines(url, this.headers, lines, this.timeoutMs);
   }
 
   /** Runs one InfluxQL statement; InfluxDB reports statement errors inside a 200 response. */
@@ -185,26 +195,7 @@ export class InfluxV2Writer implements InfluxWriter {
     url.searchParams.set('org', this.config.org);
     url.searchParams.set('bucket', this.config.bucket);
     url.searchParams.set('precision', 'ms');
-    const response = await send(
-      url,
-      {
-        method: 'POST',
-        headers: { authorization: `Token ${this.config.token}`, 'content-type': 'text/plain; charset=utf-8' },
-        body: lines.join('\n'),
-      },
-      this.config.timeout * 1000,
-      'write',
-    );
-    if (response.status === 204 || response.status === 200) {
-      await response.body?.cancel();
-      return;
-    }
-    const status = response.status;
-    throw new InfluxError(
-      `write refused with HTTP ${status}: ${await errorText(response)}`,
-      isRetryable(status),
-      status,
-    );
+    await postLines(url, { authorization: `Token ${this.config.token}` }, lines, this.config.timeout * 1000);
   }
 
   /** The bucket must exist already: creating one needs an all-access token, which a writer should not hold. */

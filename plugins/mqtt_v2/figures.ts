@@ -1,3 +1,4 @@
+import { channelsInOrder, type Reading } from '@wattbus/shared/contract/readings.js';
 import type { FigureKind } from './config.js';
 
 /** One published figure: its topic below the prefix, its deadband kind and its value. */
@@ -8,15 +9,7 @@ export interface Figure {
 }
 
 /** The part of a reading the reference's MQTT plugin publishes (power-calculation.md section 4). */
-export interface ReadingFigures {
-  readonly cts: Readonly<
-    Partial<Record<string, { power: number; pf: number; current: number; voltage: number }>>
-  >;
-  readonly production: { readonly power: number; readonly pf: number; readonly current: number };
-  readonly 'home-consumption': { readonly power: number; readonly current: number };
-  readonly net: { readonly power: number; readonly current: number };
-  readonly voltage: number;
-}
+export type ReadingFigures = Omit<Reading, 'timestamp' | 'frequency'>;
 
 const CT_FIELDS = ['power', 'pf', 'current', 'voltage'] as const;
 
@@ -27,12 +20,7 @@ const CT_FIELDS = ['power', 'pf', 'current', 'voltage'] as const;
  */
 export function figuresOf(reading: ReadingFigures): Figure[] {
   const figures: Figure[] = [];
-  const channels = Object.keys(reading.cts)
-    .filter((key) => /^[1-6]$/.test(key))
-    .sort((a, b) => Number(a) - Number(b));
-  for (const key of channels) {
-    const ct = reading.cts[key];
-    if (!ct) continue;
+  for (const [key, ct] of channelsInOrder(reading.cts)) {
     for (const field of CT_FIELDS) figures.push({ path: `ct${key}/${field}`, kind: field, value: ct[field] });
   }
   const { production, net } = reading;

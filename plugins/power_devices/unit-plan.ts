@@ -1,3 +1,4 @@
+import { ChannelKey } from '@wattbus/shared/contract/primitives.js';
 /** The reading and energy figures a unit shows, read from the latest reading and energy counters. */
 export type Source =
   | { kind: 'kwh'; power: PowerSource; energy: EnergySource }
@@ -8,7 +9,7 @@ export type Source =
 
 /** A channel of the reading: a CT ("1".."6") or an aggregate, or the site voltage. */
 export type ChannelRef =
-  | { ct: string }
+  | { ct: ChannelKey }
   | { aggregate: 'home-consumption' | 'production' | 'net' }
   | { site: true };
 
@@ -20,7 +21,7 @@ export interface PowerSource {
 
 /** Where a kWh unit's counter comes from in `<base>/energy`. */
 export interface EnergySource {
-  counter: { ct: string } | { aggregate: 'home' | 'production' | 'net' };
+  counter: { ct: ChannelKey } | { aggregate: 'home' | 'production' | 'net' };
   direction: 'import_wh' | 'export_wh';
 }
 
@@ -64,130 +65,91 @@ export interface ChannelNames {
 export function planUnits(names: ChannelNames, options: { frequency: boolean }): PlannedUnit[] {
   const units: PlannedUnit[] = [];
   for (const ct of names.cts) {
-    const key = String(ct.number);
-    const channel = { ct: key };
-    const deviceId = `ct${key}`;
+    const channel = { ct: ChannelKey.parse(String(ct.number)) };
+    const deviceId = `ct${ct.number}`;
     units.push(
-      {
+      kwhUnit(
         deviceId,
-        unit: UNIT.energy,
-        name: ct.name,
-        typeName: 'kWh',
-        source: {
-          kind: 'kwh',
-          power: { channel, part: 'signed' },
-          energy: { counter: channel, direction: 'import_wh' },
-        },
-      },
-      {
-        deviceId,
-        unit: UNIT.voltage,
-        name: `${ct.name} voltage`,
-        typeName: 'Voltage',
-        source: { kind: 'voltage', channel },
-      },
-      {
-        deviceId,
-        unit: UNIT.current,
-        name: `${ct.name} current`,
-        typeName: 'Current (Single)',
-        source: { kind: 'current', channel },
-      },
-      {
-        deviceId,
-        unit: UNIT.powerFactor,
-        name: `${ct.name} power factor`,
-        typeName: 'Percentage',
-        source: { kind: 'power_factor', channel },
-      },
+        UNIT.energy,
+        ct.name,
+        { channel, part: 'signed' },
+        { counter: channel, direction: 'import_wh' },
+      ),
+      measureUnit(deviceId, 'voltage', `${ct.name} voltage`, channel),
+      measureUnit(deviceId, 'current', `${ct.name} current`, channel),
+      measureUnit(deviceId, 'power_factor', `${ct.name} power factor`, channel),
     );
   }
   const home = { aggregate: 'home-consumption' } as const;
   const production = { aggregate: 'production' } as const;
   const net = { aggregate: 'net' } as const;
+  const netCounter = { aggregate: 'net' } as const;
   units.push(
-    {
-      deviceId: 'home',
-      unit: UNIT.energy,
-      name: names.home,
-      typeName: 'kWh',
-      source: {
-        kind: 'kwh',
-        power: { channel: home, part: 'signed' },
-        energy: { counter: { aggregate: 'home' }, direction: 'import_wh' },
-      },
-    },
-    {
-      deviceId: 'home',
-      unit: UNIT.current,
-      name: `${names.home} current`,
-      typeName: 'Current (Single)',
-      source: { kind: 'current', channel: home },
-    },
-    {
-      deviceId: 'production',
-      unit: UNIT.energy,
-      name: names.production,
-      typeName: 'kWh',
-      source: {
-        kind: 'kwh',
-        power: { channel: production, part: 'signed' },
-        energy: { counter: { aggregate: 'production' }, direction: 'import_wh' },
-      },
-    },
-    {
-      deviceId: 'production',
-      unit: UNIT.current,
-      name: `${names.production} current`,
-      typeName: 'Current (Single)',
-      source: { kind: 'current', channel: production },
-    },
-    {
-      deviceId: 'production',
-      unit: UNIT.powerFactor,
-      name: `${names.production} power factor`,
-      typeName: 'Percentage',
-      source: { kind: 'power_factor', channel: production },
-    },
-    {
-      deviceId: 'net',
-      unit: UNIT.energy,
-      name: `${names.net} grid import`,
-      typeName: 'kWh',
-      source: {
-        kind: 'kwh',
-        power: { channel: net, part: 'import' },
-        energy: { counter: { aggregate: 'net' }, direction: 'import_wh' },
-      },
-    },
-    {
-      deviceId: 'net',
-      unit: UNIT.exportEnergy,
-      name: `${names.net} grid export`,
-      typeName: 'kWh',
-      source: {
-        kind: 'kwh',
-        power: { channel: net, part: 'export' },
-        energy: { counter: { aggregate: 'net' }, direction: 'export_wh' },
-      },
-    },
-    {
-      deviceId: 'net',
-      unit: UNIT.current,
-      name: `${names.net} current`,
-      typeName: 'Current (Single)',
-      source: { kind: 'current', channel: net },
-    },
-    {
-      deviceId: 'grid',
-      unit: UNIT.voltage,
-      name: `${names.grid} voltage`,
-      typeName: 'Voltage',
-      source: { kind: 'voltage', channel: { site: true } },
-    },
+    kwhUnit(
+      'home',
+      UNIT.energy,
+      names.home,
+      { channel: home, part: 'signed' },
+      { counter: { aggregate: 'home' }, direction: 'import_wh' },
+    ),
+    measureUnit('home', 'current', `${names.home} current`, home),
+    kwhUnit(
+      'production',
+      UNIT.energy,
+      names.production,
+      { channel: production, part: 'signed' },
+      { counter: { aggregate: 'production' }, direction: 'import_wh' },
+    ),
+    measureUnit('production', 'current', `${names.production} current`, production),
+    measureUnit('production', 'power_factor', `${names.production} power factor`, production),
+    kwhUnit(
+      'net',
+      UNIT.energy,
+      `${names.net} grid import`,
+      { channel: net, part: 'import' },
+      { counter: netCounter, direction: 'import_wh' },
+    ),
+    kwhUnit(
+      'net',
+      UNIT.exportEnergy,
+      `${names.net} grid export`,
+      { channel: net, part: 'export' },
+      { counter: netCounter, direction: 'export_wh' },
+    ),
+    measureUnit('net', 'current', `${names.net} current`, net),
+    measureUnit('grid', 'voltage', `${names.grid} voltage`, { site: true }),
   );
   if (options.frequency) units.push(frequencyUnit(names.grid));
   return units;
+}
+
+/** A kWh unit: the power of a channel (or its import/export part) and an energy counter. */
+function kwhUnit(
+  deviceId: string,
+  unit: number,
+  name: string,
+  power: PowerSource,
+  energy: EnergySource,
+): PlannedUnit {
+  return { deviceId, unit, name, typeName: 'kWh', source: { kind: 'kwh', power, energy } };
+}
+
+/** How each instantaneous figure of a channel is shown: its unit number and Domoticz type. */
+const MEASURES = {
+  voltage: { unit: UNIT.voltage, typeName: 'Voltage' },
+  current: { unit: UNIT.current, typeName: 'Current (Single)' },
+  power_factor: { unit: UNIT.powerFactor, typeName: 'Percentage' },
+} as const;
+
+/** A voltage, current or power factor unit of a channel. */
+function measureUnit(
+  deviceId: string,
+  kind: keyof typeof MEASURES,
+  name: string,
+  channel: ChannelRef,
+): PlannedUnit {
+  const { unit, typeName } = MEASURES[kind];
+  return { deviceId, unit, name, typeName, source: { kind, channel } };
 }
 
 /** The grid frequency, a Custom sensor in Hz, for samplers that measure it. */

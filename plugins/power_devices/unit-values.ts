@@ -1,24 +1,11 @@
+import type { Energy, Reading } from '@wattbus/shared/contract/readings.js';
 import type { ChannelRef, EnergySource, PlannedUnit, PowerSource } from './unit-plan.js';
 
 /** The figures of a reading power_devices reads (power-calculation.md section 4 plus frequency). */
-export interface ReadingFigures {
-  readonly cts: Readonly<
-    Partial<Record<string, { power: number; pf: number; current: number; voltage: number }>>
-  >;
-  readonly production: { readonly power: number; readonly pf: number; readonly current: number };
-  readonly 'home-consumption': { readonly power: number; readonly current: number };
-  readonly net: { readonly power: number; readonly current: number };
-  readonly voltage: number;
-  readonly frequency?: number;
-}
+export type ReadingFigures = Omit<Reading, 'timestamp'>;
 
 /** The counters of `<base>/energy` power_devices reads (Wh). */
-export interface EnergyFigures {
-  readonly cts: Readonly<Partial<Record<string, { import_wh: number; export_wh: number }>>>;
-  readonly home: { readonly import_wh: number; readonly export_wh: number };
-  readonly production: { readonly import_wh: number; readonly export_wh: number };
-  readonly net: { readonly import_wh: number; readonly export_wh: number };
-}
+export type EnergyFigures = Omit<Energy, 'timestamp'>;
 
 interface ChannelFigures {
   power?: number;

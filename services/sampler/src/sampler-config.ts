@@ -12,47 +12,21 @@ import type { CalculationSettings } from './calculate/types.js';
  * solar and two circuits. A config file always decides for itself.
  */
 export const DEMO_CHANNELS: readonly EnabledChannel[] = [
-  {
-    number: 1,
-    name: 'Mains',
-    rating: 100,
-    type: 'mains',
-    two_pole: false,
-    enabled: true,
-    calibration: 1,
-    reversed: false,
-  },
-  {
-    number: 2,
-    name: 'Solar',
-    rating: 30,
-    type: 'production',
-    two_pole: false,
-    enabled: true,
-    calibration: 1,
-    reversed: false,
-  },
-  {
-    number: 3,
-    name: 'Kitchen',
-    rating: 30,
-    type: 'consumption',
-    two_pole: false,
-    enabled: true,
-    calibration: 1,
-    reversed: false,
-  },
-  {
-    number: 4,
-    name: 'Living room',
-    rating: 30,
-    type: 'consumption',
-    two_pole: false,
-    enabled: true,
-    calibration: 1,
-    reversed: false,
-  },
+  demoChannel(1, 'Mains', 100, 'mains'),
+  demoChannel(2, 'Solar', 30, 'production'),
+  demoChannel(3, 'Kitchen', 30, 'consumption'),
+  demoChannel(4, 'Living room', 30, 'consumption'),
 ];
+
+/** An enabled channel with the config defaults (single pole, no calibration, not reversed). */
+function demoChannel(
+  number: EnabledChannel['number'],
+  name: string,
+  rating: number,
+  type: EnabledChannel['type'],
+): EnabledChannel {
+  return { number, name, rating, type, two_pole: false, enabled: true, calibration: 1, reversed: false };
+}
 
 export interface SamplerSettings {
   channels: readonly EnabledChannel[];

@@ -10,6 +10,7 @@ export const PluginId = z
 export const ChannelNumber = z.number().int().min(1).max(6);
 /** JSON object keys for CT channels are strings "1".."6", as in the reference's data dictionary. */
 export const ChannelKey = z.enum(['1', '2', '3', '4', '5', '6']);
+export type ChannelKey = z.infer<typeof ChannelKey>;
 export const ChannelType = z.enum(['mains', 'production', 'consumption']);
 
 export const UnitNumber = z

@@ -21,6 +21,17 @@ export const Reading = z.object({
 });
 export type Reading = z.infer<typeof Reading>;
 
+/**
+ * The channels of a reading or energy message in ascending channel order, as the reference's outputs list them
+ * (JSON objects do not promise an order).
+ */
+export function channelsInOrder<T>(cts: Partial<Record<ChannelKey, T>>): [string, T][] {
+  return ChannelKey.options.flatMap((key): [string, T][] => {
+    const figures = cts[key];
+    return figures === undefined ? [] : [[key, figures]];
+  });
+}
+
 /** `<base>/readings/ct/<n>`: one channel with its configured name and type. */
 export const CtReading = z.object({
   name: z.string(),

@@ -108,6 +108,14 @@ export function installAccessHooks(aedes: Aedes, options: AccessHookOptions): vo
         rulesOf.set(client, verdict.rules);
         usernameOf.set(client, verdict.username);
         const previous = connected.get(client.id);
+        // A takeover closes the old connection and publishes its will (a service's retained `offline`): only the
+        // same user may do that, or any plugin could knock the registry or another plugin's runner off the bus.
+        if (previous && previous !== client && usernameOf.get(previous) !== verdict.username) {
+          return refuse(
+            `client id "${client.id}" is connected as another user; only that user may take it over`,
+            NOT_AUTHORIZED,
+          );
+        }
         if (previous && previous !== client) {
           logger.warn(
             { clientId: client.id, username, address, previousAddress: addressOf(previous) },

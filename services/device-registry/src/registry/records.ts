@@ -21,12 +21,9 @@ export function kindOf(unit: Pick<Unit, 'type' | 'subtype' | 'switchtype'>) {
   return unitKind(unit.type, unit.subtype, unit.switchtype);
 }
 
-export function unitRecord(unit: Unit): UnitRecord {
-  const record: UnitRecord = {
-    id: unit.id,
-    hardware: unit.hardwareKey,
-    deviceId: unit.deviceId,
-    unit: unit.unit,
+/** The members a unit shows both in the bridge API's records and in its retained state. */
+function sharedMembers(unit: Unit) {
+  return {
     name: unit.name,
     type: unit.type,
     subtype: unit.subtype,
@@ -36,14 +33,24 @@ export function unitRecord(unit: Unit): UnitRecord {
     options: { ...unit.options },
     batteryLevel: unit.batteryLevel,
     signalLevel: unit.signalLevel,
-    image: unit.image,
     used: unit.used,
     description: unit.description,
     color: unit.color,
     lastLevel: unit.lastLevel,
+    lastUpdate: isoTime(unit.lastUpdateMs),
+  };
+}
+
+export function unitRecord(unit: Unit): UnitRecord {
+  const record: UnitRecord = {
+    id: unit.id,
+    hardware: unit.hardwareKey,
+    deviceId: unit.deviceId,
+    unit: unit.unit,
+    ...sharedMembers(unit),
+    image: unit.image,
     adjustment: unit.adjustment,
     multiplier: unit.multiplier,
-    lastUpdate: isoTime(unit.lastUpdateMs),
   };
   if (unit.typeName !== undefined) record.typeName = unit.typeName;
   return record;
@@ -61,21 +68,8 @@ export function deviceRecord(device: Device): DeviceRecord {
 /** The retained `<base>/devices/<hw>/<device>/<unit>` payload: the unit's members plus decoded values. */
 export function unitState(unit: Unit, timedOut: boolean): UnitState {
   const state: UnitState = {
-    name: unit.name,
-    type: unit.type,
-    subtype: unit.subtype,
-    switchtype: unit.switchtype,
-    nValue: unit.nValue,
-    sValue: unit.sValue,
-    options: { ...unit.options },
-    batteryLevel: unit.batteryLevel,
-    signalLevel: unit.signalLevel,
-    used: unit.used,
+    ...sharedMembers(unit),
     timedOut,
-    lastUpdate: isoTime(unit.lastUpdateMs),
-    description: unit.description,
-    color: unit.color,
-    lastLevel: unit.lastLevel,
     ...decodeValues(kindOf(unit), unit),
   };
   if (unit.typeName !== undefined) state.typeName = unit.typeName;

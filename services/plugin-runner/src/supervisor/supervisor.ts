@@ -1,17 +1,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { describeZodError, type Logger, type PluginSection } from '@wattbus/shared';
+import { describeZodError, type Logger } from '@wattbus/shared';
 import { EXIT_PERMANENT, type Feed, type InitMessage, type ToChild, ToParent } from '../ipc/messages.js';
 import { RestartBackoff } from './backoff.js';
 import type { PluginBusLink } from './bus-link.js';
 import { Watchdog } from './watchdog.js';
 
-export interface SupervisorOptions {
-  pluginId: string;
-  folder: string;
-  pluginsDir: string;
-  block: PluginSection;
-  logLevel: string;
-  runnerVersion: string;
+/** What the plugin process is told at start (the init message), plus how to run and link it. */
+export interface SupervisorOptions extends Omit<InitMessage, 'kind'> {
   /** The compiled plugin-process entry (host/child-main.js). */
   childModule: string;
   /** Node options for the plugin process. */
@@ -92,15 +87,8 @@ export class Supervisor {
     child.on('message', (message) => this.onMessage(run, message));
     child.once('exit', (code, signal) => this.onExit(run, code, signal));
     child.on('error', (error) => options.logger.error({ err: error.message }, 'plugin process error'));
-    const init: InitMessage = {
-      kind: 'init',
-      pluginId: options.pluginId,
-      folder: options.folder,
-      pluginsDir: options.pluginsDir,
-      block: options.block,
-      logLevel: options.logLevel,
-      runnerVersion: options.runnerVersion,
-    };
+    const { pluginId, folder, pluginsDir, block, logLevel, runnerVersion } = options;
+    const init: InitMessage = { kind: 'init', pluginId, folder, pluginsDir, block, logLevel, runnerVersion };
     this.send(run, init);
     this.startWatchdog();
     options.logger.debug({ pid: child.pid }, 'plugin process started');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emulatedBoard } from '../adc/emulated-board.js';
 import { aggregate } from '../aggregates.js';
 import { calculatePower } from '../calculate/calculate-power.js';
+import { DEMO_CHANNELS } from '../sampler-config.js';
 import { Household, type SimulatedChannel, sceneFor, timeOfDaySeconds } from './household.js';
 import { SimulatedSource } from './simulated-source.js';
 
@@ -107,18 +108,7 @@ describe('simulated source', () => {
     let now = 1_000_000;
     const source = new SimulatedSource({
       grid: { grid_voltage: 240, ac_transformer_output_voltage: 10.2, voltage_calibration: 1, frequency: 50 },
-      channels: [
-        {
-          number: 1,
-          name: 'Mains',
-          rating: 100,
-          type: 'mains',
-          two_pole: false,
-          enabled: true,
-          calibration: 1,
-          reversed: false,
-        },
-      ],
+      channels: [DEMO_CHANNELS[0]!],
       speed: 600,
       start: '06:00',
       seed: 1,
