@@ -10,6 +10,7 @@ import {
   startComposeStack,
 } from '../helpers/compose-accounts.js';
 import type { TestClient } from '../helpers/mqtt.js';
+import { packets } from '../helpers/mqtt-packets.js';
 import { stopAllProcesses } from '../helpers/processes.js';
 import { isErrorLevel, judge, type LogLine, parseLogLines } from './evidence.js';
 import {
@@ -23,7 +24,7 @@ import {
   type Sender,
   SWITCH_UNIT,
 } from './fuzz-corpus.js';
-import { publishPacket, rawLogin } from './raw-mqtt.js';
+import { rawLogin } from './raw-mqtt.js';
 import { describeDifferences, dumpDatabase, retainedSnapshot } from './snapshot.js';
 
 /**
@@ -398,7 +399,7 @@ async function rawAbuse(
   await Promise.all(
     closing.map(async ([name, topic, payload], i) => {
       const connection = await rawLogin(port, `fuzz-raw-${i}`, PEOPLE.username, PEOPLE.password);
-      connection.send(publishPacket(topic, payload));
+      connection.send(packets.publish(topic, payload));
       const closed = await Promise.race([
         connection.closed.then(() => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000)),
@@ -452,7 +453,7 @@ async function rawAbuse(
     ],
   ];
   const connection = await rawLogin(port, 'fuzz-raw-routed', PEOPLE.username, PEOPLE.password);
-  for (const [, topic, payload] of routedCases) connection.send(publishPacket(topic, payload));
+  for (const [, topic, payload] of routedCases) connection.send(packets.publish(topic, payload));
   // The connection must stay open: these are routed, not refused.
   await new Promise((resolve) => setTimeout(resolve, 500));
   closedAsExpected.push(['ill-formed UTF-8 topics are routed, not refused', !connection.isClosed()]);

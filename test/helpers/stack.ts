@@ -33,20 +33,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** A config for tests: data in a temp dir, a fast simulated day, the base demo channels. */
-export function writeTestConfig(dataDir: string, brokerUrl: string, httpPort: number, extra = ''): string {
-  const path = join(dataDir, 'config.toml');
-  writeFileSync(
-    path,
-    `[general]
-name = "test"
-log_level = "info"
-
-[grid_voltage]
-grid_voltage = 240
-ac_transformer_output_voltage = 10.2
-frequency = 50
-
+/** The channels of every test config: mains, solar and one circuit, as config.toml sections. */
+export const TEST_CHANNELS = `
 [current_transformers.channel_1]
 name = "Mains"
 rating = 100
@@ -64,7 +52,23 @@ name = "Kitchen"
 rating = 30
 type = "consumption"
 enabled = true
+`;
 
+/** A config for tests: data in a temp dir, a fast simulated day, the base demo channels. */
+export function writeTestConfig(dataDir: string, brokerUrl: string, httpPort: number, extra = ''): string {
+  const path = join(dataDir, 'config.toml');
+  writeFileSync(
+    path,
+    `[general]
+name = "test"
+log_level = "info"
+
+[grid_voltage]
+grid_voltage = 240
+ac_transformer_output_voltage = 10.2
+frequency = 50
+
+${TEST_CHANNELS}
 [mqtt]
 url = "${brokerUrl}"
 reconnect_period = 0.2

@@ -9,32 +9,13 @@ import {
   startMosquitto,
   startWattbusBroker,
   stopAllProcesses,
+  TEST_CHANNELS,
   type TestBroker,
   TestClient,
   tempDir,
 } from '../../../test/helpers/index.js';
 
 const SAMPLER = 'services/sampler/dist/main.js';
-
-const CHANNELS = `
-[current_transformers.channel_1]
-name = "Mains"
-rating = 100
-type = "mains"
-enabled = true
-
-[current_transformers.channel_2]
-name = "Solar"
-rating = 30
-type = "production"
-enabled = true
-
-[current_transformers.channel_3]
-name = "Kitchen"
-rating = 30
-type = "consumption"
-enabled = true
-`;
 
 interface Setup {
   dir: string;
@@ -50,7 +31,7 @@ function setup(dir: string, extra = ''): Setup {
   const config = join(dir, 'config.toml');
   writeFileSync(
     config,
-    `${CHANNELS}
+    `${TEST_CHANNELS}
 [sampler]
 source = "simulated"
 samples_per_batch = 200
@@ -339,7 +320,7 @@ describe('sampler configuration errors', () => {
     ],
     [
       'a transformer voltage of 0',
-      `${CHANNELS}[grid_voltage]\nac_transformer_output_voltage = 0\n`,
+      `${TEST_CHANNELS}[grid_voltage]\nac_transformer_output_voltage = 0\n`,
       /grid_voltage\.ac_transformer_output_voltage = 0.*greater than 0/,
     ],
     [
