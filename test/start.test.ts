@@ -23,7 +23,6 @@ describe('npm start', () => {
     const httpPort = await freePort();
     const url = `mqtt://127.0.0.1:${mqttPort}`;
     const config = writeTestConfig(dir.path, url, httpPort, '[plugins.example]\nenabled = true\n');
-    const started = Date.now();
     const launcher = spawnNode(
       'npm-start',
       'scripts/dist/start.js',
@@ -36,13 +35,22 @@ describe('npm start', () => {
       ['--config', config],
     );
 
-    await waitForPort(mqttPort, 20_000);
+    await waitForPort(mqttPort, 30_000);
+    // The 10 s of issue 2 count from the stack's start (the broker listening), not from node loading the launcher,
+    // which a machine busy with the rest of the test suite can delay by seconds.
+    const brokerUp = Date.now();
     const watcher = await TestClient.connect(url);
     cleanup.push(() => watcher.close());
-    await watcher.subscribe('wattbus/#');
+    await watcher.subscribe('wattbus/readings');
     const reading = await watcher.waitFor('wattbus/readings', () => true, 10_000);
-    expect(reading.retain || Date.now() - started < 10_000).toBe(true);
-    expect(Date.now() - started).toBeLessThan(10_000 + 5_000);
+    expect(Date.now() - brokerUp).toBeLessThan(10_000);
+    // A later subscriber gets it too: the reading is retained.
+    const late = await TestClient.connect(url);
+    cleanup.push(() => late.close());
+    await late.subscribe('wattbus/readings');
+    expect((await late.waitFor('wattbus/readings', () => true, 5_000)).retain).toBe(true);
+    expect(reading.topic).toBe('wattbus/readings');
+    await watcher.subscribe('wattbus/#');
     await launcher.waitForLine(/mosquitto_sub -h 127\.0\.0\.1 -p \d+ -t 'wattbus\/#' -v/);
     for (const state of ['sampler', 'registry', 'plugins/example']) {
       await watcher.waitFor(`wattbus/${state}/state`, (m) => m.text === 'online', 20_000);

@@ -46,7 +46,31 @@ try {
   process.exit(78);
 }
 
-const services = startOrder(readComposeFile(composePath, process.env, repoRoot, configPath));
+// The host ports are interpolated into the compose file; a bad one would only surface as the broker's or the
+// registry's config error under another name (WATTBUS__BROKER__PORT), so name the variable the user set.
+for (const name of ['WATTBUS_MQTT_PORT', 'WATTBUS_HTTP_PORT']) {
+  const value = process.env[name];
+  if (value !== undefined && value !== '' && !/^\d+$/.test(value)) {
+    process.stderr.write(
+      `invalid configuration:\n  - ${name} = ${JSON.stringify(value)}: must be a port number\n`,
+    );
+    process.exit(78);
+  }
+  if (value && (Number(value) < 1 || Number(value) > 65535)) {
+    process.stderr.write(`invalid configuration:\n  - ${name} = ${value}: must be a port 1-65535\n`);
+    process.exit(78);
+  }
+}
+
+let services: ReturnType<typeof startOrder>;
+try {
+  services = startOrder(readComposeFile(composePath, process.env, repoRoot, configPath));
+} catch (error) {
+  // A missing or malformed compose file is a setting to fix, not a crash: its message names the file (and the
+  // YAML line), and a stack trace would only hide it.
+  process.stderr.write(`npm start: cannot use ${composePath}: ${(error as Error).message}\n`);
+  process.exit(78);
+}
 const supervisor = new LocalSupervisor(services, repoRoot);
 const say = (text: string) => supervisor.line('npm start', text, true);
 

@@ -70,6 +70,15 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+/** A folder that cannot be created or a file that cannot be written is the user's to fix: say so, not a stack. */
+function save(users: Map<string, string>): void {
+  try {
+    writePasswordFile(path, users);
+  } catch (error) {
+    fail(`cannot write ${path}: ${(error as Error).message}`, 73);
+  }
+}
+
 let users: Map<string, string>;
 try {
   users = readPasswordFile(path);
@@ -84,7 +93,7 @@ switch (command) {
     break;
   case 'remove':
     if (!users.delete(username)) fail(`there is no user "${username}" in ${path}`);
-    writePasswordFile(path, users);
+    save(users);
     process.stdout.write(`removed ${username} from ${path}\n`);
     break;
   case 'add': {
@@ -100,7 +109,7 @@ switch (command) {
     }
     const existed = users.has(username);
     users.set(username, await hashPassword(password));
-    writePasswordFile(path, users);
+    save(users);
     process.stdout.write(`${existed ? 'changed the password of' : 'added'} ${username} in ${path}\n`);
     break;
   }

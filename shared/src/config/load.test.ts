@@ -113,6 +113,28 @@ describe('loadConfig', () => {
     );
   });
 
+  it('names the variable of an override that names no setting or an unknown section', () => {
+    const found = problems(() =>
+      loadConfig({
+        path: configFile('[general]\nname = "x"\n'),
+        env: {
+          WATTBUS__: '1',
+          WATTBUS__MQTT____URL: 'mqtt://x:1',
+          WATTBUS__NOPE__KEY: '1',
+          WATTBUS__MQTT__X__Y: '2',
+        },
+      }),
+    );
+    expect(found).toContainEqual(
+      expect.stringMatching(/^WATTBUS__ \(from the environment\): names no setting/),
+    );
+    expect(found).toContainEqual(
+      expect.stringMatching(/^WATTBUS__MQTT____URL \(from the environment\): names no setting/),
+    );
+    expect(found).toContainEqual('[nope] (from WATTBUS__NOPE__KEY): is not a known section');
+    expect(found).toContainEqual('mqtt.x = {"y":2} (from WATTBUS__MQTT__X__Y): is not a known setting');
+  });
+
   it('refuses an explicit path that does not exist', () => {
     expect(problems(() => loadConfig({ path: '/nonexistent/config.toml', env: {} }))).toEqual([
       'config file /nonexistent/config.toml does not exist',

@@ -73,6 +73,16 @@ function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/**
+ * The environment variable that set `key` or a setting under it. An unknown key or section that came from a
+ * variable such as WATTBUS__NOPE__X is reported at `nope`, so an exact lookup would wrongly name the file.
+ */
+function sourceOf(sources: Map<string, string>, key: string): string | undefined {
+  if (sources.has(key)) return sources.get(key);
+  for (const [path, source] of sources) if (path.startsWith(`${key}.`)) return source;
+  return undefined;
+}
+
 function describeIssues(
   error: z.ZodError,
   input: Table,
@@ -86,7 +96,7 @@ function describeIssues(
     return keys.map((path) => {
       const key = path.map(String).join('.');
       const value = valueAt(input, path);
-      const source = sources.get(key) ?? file;
+      const source = (issue.code === 'unrecognized_keys' ? sourceOf(sources, key) : sources.get(key)) ?? file;
       const rule = issue.code === 'unrecognized_keys' ? 'is not a known setting' : issue.message;
       return `${key || '(root)'} = ${describeValue(value)} (from ${source}): ${rule}`;
     });
@@ -119,15 +129,26 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   }
 
   const sources = new Map<string, string>();
+  const problems: string[] = [];
   for (const override of environment.overrides) {
+    // A doubled or trailing separator (WATTBUS__SAMPLER____RATE, WATTBUS__) leaves an empty key level: it names no
+    // setting, and applying it would report a key such as "sampler." without naming the variable.
+    if (override.path.some((key) => key === '')) {
+      problems.push(
+        `${override.source} (from the environment): names no setting; use WATTBUS__<SECTION>__<KEY> (or WATTBUS_PLUGIN__<KEY>) with "__" between non-empty levels`,
+      );
+      continue;
+    }
     applyOverride(input, override);
     sources.set(override.path.join('.'), override.source);
   }
 
   const known = new Set(Object.keys(WattbusConfig.shape));
   const unknownSections = Object.keys(input).filter((section) => !known.has(section));
-  const problems = unknownSections.map(
-    (section) => `[${section}] (from ${sources.get(section) ?? file}): is not a known section`,
+  problems.push(
+    ...unknownSections.map(
+      (section) => `[${section}] (from ${sourceOf(sources, section) ?? file}): is not a known section`,
+    ),
   );
   const parsed = WattbusConfig.safeParse(input);
   if (!parsed.success) problems.push(...describeIssues(parsed.error, input, sources, file));
