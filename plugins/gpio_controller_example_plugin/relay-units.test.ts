@@ -18,11 +18,16 @@ const command = (unit: number, name: string, level = 0): UnitCommand => ({
 function fakeUnits(stored?: { nValue: number; sValue: string }) {
   const updates: string[] = [];
   const waiting: (() => void)[] = [];
+  let refusals = 0;
   const make = (unit: number, values = { nValue: 0, sValue: '' }) => {
     const fake = {
       ...values,
       update() {
         updates.push(`${unit}:${fake.nValue}/${fake.sValue}`);
+        if (refusals > 0) {
+          refusals -= 1;
+          return Promise.reject(new Error('request timed out'));
+        }
         return new Promise<boolean>((resolve) => waiting.push(() => resolve(true)));
       },
     };
@@ -41,7 +46,11 @@ function fakeUnits(stored?: { nValue: number; sValue: string }) {
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  return { units, updates, answerAll };
+  /** The next `count` updates fail, as when the registry is too busy to answer in time. */
+  const refuse = (count: number) => {
+    refusals = count;
+  };
+  return { units, updates, answerAll, refuse };
 }
 
 describe('relay units', () => {
@@ -82,5 +91,16 @@ describe('relay units', () => {
     relay.show({ mode: 'auto', on: false });
     await fake.answerAll();
     expect(fake.updates).toEqual(['1:1/On', '2:2/10', '1:0/Off', '2:0/0']);
+  });
+
+  it('offer a state again when the registry fails to take it, so Home Assistant does not show a stale relay', async () => {
+    const fake = fakeUnits();
+    const relay = new RelayUnits(fake.units, pino({ level: 'silent' }), 'GPIO17');
+    await relay.attach();
+    fake.refuse(1);
+    relay.show({ mode: 'on', on: true });
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await fake.answerAll();
+    expect(fake.updates).toEqual(['1:1/On', '1:1/On', '2:2/10']);
   });
 });

@@ -8,6 +8,9 @@ export const STATE_UNIT = 1;
 /** A Selector Switch for the mode: Auto (level 0), On (10), Off (20). */
 export const MODE_UNIT = 2;
 
+/** How often one relay state is offered to the registry before waiting for the next change. */
+const MAX_PUSH_ATTEMPTS = 5;
+
 const LEVELS: Record<RelayMode, number> = { auto: 0, on: 10, off: 20 };
 const MODES = new Map(Object.entries(LEVELS).map(([mode, level]) => [level, mode as RelayMode]));
 
@@ -85,6 +88,7 @@ export class RelayUnits {
   }
 
   private async push(): Promise<void> {
+    let failures = 0;
     while (this.state && this.mode && this.wanted) {
       const wanted = this.wanted;
       const level = LEVELS[wanted.mode];
@@ -102,9 +106,13 @@ export class RelayUnits {
           await unit.update();
         }
       } catch (error) {
-        // The unit logged the registry's reason; the next change tries again.
-        this.logger.debug({ err: error }, 'could not show the relay state on its units');
-        return;
+        // A busy or restarting registry answers late; the state is tried again a few times so that Home Assistant
+        // does not keep showing a stale relay until the next change. After that, the next change tries again.
+        failures += 1;
+        this.logger.warn({ err: error, attempt: failures }, 'could not show the relay state on its units');
+        if (failures >= MAX_PUSH_ATTEMPTS) return;
+        await new Promise((resolve) => setTimeout(resolve, 1000 * failures));
+        continue;
       }
       if (this.wanted === wanted) this.wanted = undefined;
     }
