@@ -6,13 +6,15 @@ import { spawnNode } from '../test/helpers/processes.js';
 import { tempDir } from '../test/helpers/temp.js';
 import { idleConnections, latency, type Target, type ThroughputResult, throughput } from './broker/load.js';
 import { median, percentile } from './lib/proc-stats.js';
+import { shippedBrokerNodeOptions } from './lib/shipped-broker.js';
 import type { BenchResult, BenchSuite } from './report.js';
 
 /**
  * The embedded broker against Debian's Mosquitto, same machine, same run, same load generator (bench/broker/
  * raw-mqtt.ts: a lean MQTT 3.1.1 client; mqtt.js would saturate a core before either broker does). Each broker runs
  * with its defaults, except that the embedded one allows anonymous clients and has no connect-rate limit (every
- * connection comes from 127.0.0.1) and Mosquitto keeps no persistence file.
+ * connection comes from 127.0.0.1) and Mosquitto keeps no persistence file. The embedded broker gets the
+ * NODE_OPTIONS that docker-compose.yml (and so `npm start`) gives it.
  */
 interface RunningBroker extends Target {
   stop(): Promise<void>;
@@ -22,6 +24,7 @@ async function startEmbedded(): Promise<RunningBroker> {
   const port = await freePort();
   const data = tempDir('wattbus-bench-broker-');
   const broker = spawnNode('broker', 'services/broker/dist/main.js', {
+    NODE_OPTIONS: shippedBrokerNodeOptions(),
     WATTBUS_CONFIG: undefined,
     WATTBUS__GENERAL__LOG_LEVEL: 'warn',
     WATTBUS__BROKER__HOST: '127.0.0.1',

@@ -1,3 +1,6 @@
+import { execSync } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
+
 /** One measured number, with the target it is held to (if any). */
 export interface BenchResult {
   name: string;
@@ -55,4 +58,25 @@ export function formatSection(section: {
   const appendix = error ? undefined : suite.appendix?.();
   if (appendix) lines.push(appendix, '');
   return lines;
+}
+
+/** The machine a report was measured on, as markdown list items. */
+export function machineLines(): string[] {
+  const cpu = cpus();
+  let mosquitto: string;
+  try {
+    mosquitto = execSync('mosquitto -h 2>&1 | head -1', { encoding: 'utf8' }).trim();
+  } catch {
+    mosquitto = 'not installed';
+  }
+  return [
+    `- CPU: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores as seen by Node)`,
+    `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- Node.js ${process.version}, ${process.platform} ${process.arch}`,
+    `- Mosquitto: ${mosquitto}`,
+    `- Load average when the report was written (1, 5, 15 min): ${loadavg()
+      .map((value) => value.toFixed(1))
+      .join(', ')}`,
+    `- Date: ${new Date().toISOString()}`,
+  ];
 }

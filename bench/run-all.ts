@@ -1,15 +1,14 @@
-import { execSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BenchResult, type BenchSuite, formatSection } from './report.js';
+import { type BenchResult, type BenchSuite, formatSection, machineLines } from './report.js';
 
 /**
  * Runs every `bench/*.bench.ts` suite (or only the areas named on the command line) and writes
  * docs/benchmarks.md: the machine, the date, the commands, and each number next to its target.
  */
 const here = dirname(fileURLToPath(import.meta.url));
+const began = Date.now();
 const wanted = process.argv.slice(2);
 const files = readdirSync(here)
   .filter((file) => file.endsWith('.bench.ts'))
@@ -29,15 +28,6 @@ for (const file of files) {
   }
 }
 
-const cpu = cpus();
-const machine = [
-  `- CPU: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores as seen by Node)`,
-  `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-  `- Node.js ${process.version}, ${process.platform} ${process.arch}`,
-  `- Mosquitto: ${safe(() => execSync('mosquitto -h 2>&1 | head -1', { encoding: 'utf8' }).trim())}`,
-  `- Date: ${new Date().toISOString()}`,
-];
-
 const lines = [
   '# Benchmarks',
   '',
@@ -45,10 +35,16 @@ const lines = [
   'and noisy, so comparisons are made side by side in one run and reported as ratios where that matters.',
   'Every number below was produced by the command shown with it, on this machine:',
   '',
-  ...machine,
+  ...machineLines(),
+  '',
+  'The full 60 s load test is `npm run soak`; it prints the same report as the load section below and writes it to',
+  '[soak.md](soak.md).',
   '',
 ];
 for (const section of sections) lines.push(...formatSection(section));
+lines.push(
+  `All suites together took ${((Date.now() - began) / 1000).toFixed(0)} s (the build before them not counted).`,
+);
 const output = join(
   here,
   '..',
@@ -59,11 +55,3 @@ writeFileSync(output, `${lines.join('\n')}\n`);
 process.stdout.write(`${lines.join('\n')}\nwritten to ${output}\n`);
 const failed = sections.some((section) => section.error);
 process.exit(failed ? 1 : 0);
-
-function safe(read: () => string): string {
-  try {
-    return read();
-  } catch {
-    return 'not installed';
-  }
-}

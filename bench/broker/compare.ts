@@ -5,6 +5,7 @@ import { freePort, waitForPort } from '../../test/helpers/ports.js';
 import { REPO_ROOT } from '../../test/helpers/processes.js';
 import { tempDir } from '../../test/helpers/temp.js';
 import { median, memory, percentile } from '../lib/proc-stats.js';
+import { shippedBrokerNodeOptions } from '../lib/shipped-broker.js';
 import { type Target, type ThroughputOptions, throughput } from './load.js';
 
 /**
@@ -15,7 +16,8 @@ import { type Target, type ThroughputOptions, throughput } from './load.js';
  *   npx tsx bench/broker/compare.ts [--rounds 7] [--scenario '{"qos":0,"publishers":10,"subscribers":1}'] \
  *     '' '--max-semi-space-size=64' 'env:WATTBUS__BROKER__STORE=memory'
  *
- * Each argument is one variant: Node.js flags, or `env:KEY=VALUE[,KEY=VALUE]`; '' is the broker as it ships.
+ * Each argument is one variant: Node.js flags, or `env:KEY=VALUE[,KEY=VALUE]`; '' is the broker as it ships (with the
+ * NODE_OPTIONS docker-compose.yml gives it), every other variant starts without them ('--' alone: Node's defaults).
  */
 interface Broker extends Target {
   process: ChildProcess;
@@ -62,6 +64,8 @@ try {
         [...flags, join(REPO_ROOT, 'services/broker/dist/main.js')],
         {
           ...process.env,
+          // '' is the broker as it ships, with the NODE_OPTIONS of docker-compose.yml; other variants start bare.
+          NODE_OPTIONS: variant === '' ? shippedBrokerNodeOptions() : undefined,
           WATTBUS_CONFIG: undefined,
           WATTBUS__GENERAL__LOG_LEVEL: 'warn',
           WATTBUS__BROKER__HOST: '127.0.0.1',

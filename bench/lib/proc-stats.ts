@@ -45,3 +45,12 @@ export function median(values: readonly number[]): number {
     50,
   );
 }
+
+/** Busy and total CPU time of the whole machine so far, in seconds summed over cores (/proc/stat). */
+export function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  // idle and iowait
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
+}

@@ -1,11 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { freePort, waitForPort } from '../../test/helpers/ports.js';
 import { REPO_ROOT, type ServiceProcess, spawnNode } from '../../test/helpers/processes.js';
 import { tempDir } from '../../test/helpers/temp.js';
-import { childrenOf, cpuSeconds, memory, percentile } from '../lib/proc-stats.js';
+import { childrenOf, cpuSeconds, machineCpu, memory, percentile } from '../lib/proc-stats.js';
+import { shippedBrokerNodeOptions } from '../lib/shipped-broker.js';
 import { UnitLoad, type UnitLoadWindow } from './unit-load.js';
 
 /**
@@ -24,6 +26,13 @@ export interface LoadOptions {
   measureSeconds: number;
   /** `node_options` of every probe's plugin process; absent: the runner's default. */
   pluginNodeOptions?: string;
+  /**
+   * Node.js options of the broker process (NODE_OPTIONS), e.g. to compare V8 heap settings under this load; absent:
+   * those docker-compose.yml gives it.
+   */
+  brokerNodeOptions?: string;
+  /** 'default': the supervisors run without the V8 flags of the runner's main.js (bench/fixtures/runner-default-v8.mjs). */
+  runnerV8?: 'runner' | 'default';
   progress(text: string): void;
 }
 
@@ -61,6 +70,12 @@ export interface LoadReport {
   fromTimestamp: { p50: number; p99: number };
   /** The same for each plugin: the worst plugin's p99. */
   worstPluginP99: number;
+  /**
+   * Per reading, the first and the last of the plugins to get it (ms since the publish): a broker delay moves both,
+   * while the time the 2 cores need to wake every runner and plugin process in turn shows as the gap between them.
+   */
+  firstPlugin: { p50: number; p99: number };
+  lastPlugin: { p50: number; p99: number };
   /** Readings in the window that some plugin did not receive (sum over plugins). */
   missed: number;
   /** The sampler's publish to a plain MQTT subscriber in the bench process: the broker hop alone. */
@@ -70,6 +85,11 @@ export interface LoadReport {
   /** Plugin processes that were restarted during the run (their pid changed). */
   restarts: number;
   startupSeconds: number;
+  /**
+   * The whole machine over the window, in cores: busy in total, and busy outside this test's processes (other
+   * work sharing the machine), with the 1-minute load average at the end.
+   */
+  machine: { busy: number; others: number; cores: number; loadAverage: number };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -245,8 +265,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   let unitLoad: UnitLoad | undefined;
   const runners: ServiceProcess[] = [];
   try {
+    const brokerNodeOptions = options.brokerNodeOptions ?? shippedBrokerNodeOptions() ?? '';
     progress('starting the broker and the registry');
-    const broker = start('broker', 'broker', 'services/broker/dist/main.js');
+    const broker = start('broker', 'broker', 'services/broker/dist/main.js', [], {
+      NODE_OPTIONS: brokerNodeOptions,
+    });
     await Promise.race([
       waitForPort(brokerPort, 30_000),
       broker.exited.then(() => Promise.reject(new Error(`broker exited:\n${broker.lines.join('\n')}`))),
@@ -266,14 +289,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const createSeconds = await unitLoad.createUnits();
     progress(`created in ${createSeconds.toFixed(1)} s; starting ${options.runners} plugin runners`);
 
+    const runnerEntry =
+      options.runnerV8 === 'default'
+        ? 'bench/fixtures/runner-default-v8.mjs'
+        : 'services/plugin-runner/dist/main.js';
     // In groups, so that 2 cores are not asked to start 100 Node.js processes at the same moment.
     const group = 10;
     for (let i = 0; i < runnerIds.length; i += group) {
       const ids = runnerIds.slice(i, i + group);
       for (const id of ids) {
-        runners.push(
-          start('runner', id, 'services/plugin-runner/dist/main.js', [id, '--plugins-dir', FIXTURES]),
-        );
+        runners.push(start('runner', id, runnerEntry, [id, '--plugins-dir', FIXTURES]));
       }
       await watch.until(
         `plugins ${ids[0]}..${ids.at(-1)} online`,
@@ -322,6 +347,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const warm = tracked.map((entry) => ({ rss: memory(entry.pid).rss, cpu: cpuSeconds(entry.pid) }));
     const maxRss = warm.map((entry) => entry.rss);
     const rssSeries = warm.map((entry) => [entry.rss]);
+    const machineAtWarm = machineCpu();
     const windowStart = Date.now();
     const windowStartedAt = performance.now();
     unitLoad.resetWindow();
@@ -340,6 +366,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const seconds = (performance.now() - windowStartedAt) / 1000;
     const windowEnd = Date.now();
     const end = tracked.map((entry) => ({ rss: memory(entry.pid).rss, cpu: cpuSeconds(entry.pid) }));
+    const machineAtEnd = machineCpu();
+    const loadAverage = loadavg()[0]!;
     const units = { ...unitLoad.measure(), createSeconds };
     // A plugin process that was restarted has a new pid under its runner.
     let restarts = 0;
@@ -372,6 +400,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const sinceTimestamp: number[] = [];
     let worstPluginP99 = 0;
     let missed = 0;
+    const perReading = new Map<number, { first: number; last: number }>();
     for (const id of runnerIds) {
       const file = join(dir.path, `${id}.json`);
       if (!existsSync(file)) throw new Error(`load probe ${id} wrote no samples (${file})`);
@@ -384,7 +413,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         received++;
         sinceTimestamp.push(samples[i + 1]! - timestamp);
         const sent = publishedAt.get(timestamp);
-        if (sent !== undefined) mine.push(samples[i + 1]! - sent);
+        if (sent === undefined) continue;
+        const latency = samples[i + 1]! - sent;
+        mine.push(latency);
+        const spread = perReading.get(timestamp);
+        if (spread) {
+          spread.first = Math.min(spread.first, latency);
+          spread.last = Math.max(spread.last, latency);
+        } else perReading.set(timestamp, { first: latency, last: latency });
       }
       missed += Math.max(0, published.length - received);
       worstPluginP99 = Math.max(worstPluginP99, percentile(ascending(mine), 99));
@@ -392,6 +428,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     }
     ascending(sincePublish);
     ascending(sinceTimestamp);
+    const firsts = ascending([...perReading.values()].map((spread) => spread.first));
+    const lasts = ascending([...perReading.values()].map((spread) => spread.last));
 
     const processes: ProcessFigures[] = tracked.map((entry, i) => ({
       role: entry.role,
@@ -413,6 +451,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         warmupSeconds: options.warmupSeconds,
         measureSeconds: options.measureSeconds,
         pluginNodeOptions: options.pluginNodeOptions,
+        runnerV8: options.runnerV8,
+        brokerNodeOptions,
       },
       readingRate: published.length / seconds,
       readingsInWindow: published.length,
@@ -424,12 +464,24 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       },
       fromTimestamp: { p50: percentile(sinceTimestamp, 50), p99: percentile(sinceTimestamp, 99) },
       worstPluginP99,
+      firstPlugin: { p50: percentile(firsts, 50), p99: percentile(firsts, 99) },
+      lastPlugin: { p50: percentile(lasts, 50), p99: percentile(lasts, 99) },
       missed,
       brokerHop: { p50: percentile(hop, 50), p99: percentile(hop, 99) },
       units,
       processes,
       restarts,
       startupSeconds,
+      machine: {
+        busy: (machineAtEnd.busy - machineAtWarm.busy) / seconds,
+        others: Math.max(
+          0,
+          (machineAtEnd.busy - machineAtWarm.busy) / seconds -
+            processes.reduce((sum, process) => sum + process.cpu, 0),
+        ),
+        cores: cpus().length,
+        loadAverage,
+      },
     };
   } finally {
     await unitLoad?.stop().catch(() => {});
