@@ -6,7 +6,7 @@ import { spawnNode } from '../test/helpers/processes.js';
 import { tempDir } from '../test/helpers/temp.js';
 import { idleConnections, latency, type Target, type ThroughputResult, throughput } from './broker/load.js';
 import { median, percentile } from './lib/proc-stats.js';
-import { shippedBrokerNodeOptions } from './lib/shipped-broker.js';
+import { benchBrokerEnv, shippedBrokerNodeOptions } from './lib/shipped-broker.js';
 import type { BenchResult, BenchSuite } from './report.js';
 
 /**
@@ -25,15 +25,7 @@ async function startEmbedded(): Promise<RunningBroker> {
   const data = tempDir('wattbus-bench-broker-');
   const broker = spawnNode('broker', 'services/broker/dist/main.js', {
     NODE_OPTIONS: shippedBrokerNodeOptions(),
-    WATTBUS_CONFIG: undefined,
-    WATTBUS__GENERAL__LOG_LEVEL: 'warn',
-    WATTBUS__BROKER__HOST: '127.0.0.1',
-    WATTBUS__BROKER__PORT: String(port),
-    WATTBUS__BROKER__WEBSOCKET_PORT: '0',
-    WATTBUS__BROKER__HEALTH_PORT: '0',
-    WATTBUS__BROKER__ALLOW_ANONYMOUS: 'true',
-    WATTBUS__BROKER__CONNECT_RATE_LIMIT: '0',
-    WATTBUS__BROKER__DATA_DIR: data.path,
+    ...benchBrokerEnv(port, data.path),
   });
   await waitForPort(port);
   return {

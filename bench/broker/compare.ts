@@ -5,7 +5,7 @@ import { freePort, waitForPort } from '../../test/helpers/ports.js';
 import { REPO_ROOT } from '../../test/helpers/processes.js';
 import { tempDir } from '../../test/helpers/temp.js';
 import { median, memory, percentile } from '../lib/proc-stats.js';
-import { shippedBrokerNodeOptions } from '../lib/shipped-broker.js';
+import { benchBrokerEnv, shippedBrokerNodeOptions } from '../lib/shipped-broker.js';
 import { type Target, type ThroughputOptions, throughput } from './load.js';
 
 /**
@@ -66,15 +66,7 @@ try {
           ...process.env,
           // '' is the broker as it ships, with the NODE_OPTIONS of docker-compose.yml; other variants start bare.
           NODE_OPTIONS: variant === '' ? shippedBrokerNodeOptions() : undefined,
-          WATTBUS_CONFIG: undefined,
-          WATTBUS__GENERAL__LOG_LEVEL: 'warn',
-          WATTBUS__BROKER__HOST: '127.0.0.1',
-          WATTBUS__BROKER__PORT: String(port),
-          WATTBUS__BROKER__WEBSOCKET_PORT: '0',
-          WATTBUS__BROKER__HEALTH_PORT: '0',
-          WATTBUS__BROKER__ALLOW_ANONYMOUS: 'true',
-          WATTBUS__BROKER__CONNECT_RATE_LIMIT: '0',
-          WATTBUS__BROKER__DATA_DIR: join(dir.path, `broker-${index}`),
+          ...benchBrokerEnv(port, join(dir.path, `broker-${index}`)),
           ...extraEnv,
         },
         port,

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { packets } from '../../test/helpers/mqtt-packets.js';
 
 /**
  * A deliberately lean MQTT 3.1.1 client for load generation: pre-encoded packets written in batches, and a parser
@@ -17,28 +18,8 @@ const PUBACK = 0x40;
 const SUBSCRIBE = 0x82;
 const SUBACK = 0x90;
 
-function remainingLength(length: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = length % 128;
-    length = Math.floor(length / 128);
-    if (length > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (length > 0);
-  return bytes;
-}
-
-function mqttString(text: string): Buffer {
-  const bytes = Buffer.from(text);
-  const out = Buffer.alloc(2 + bytes.length);
-  out.writeUInt16BE(bytes.length);
-  bytes.copy(out, 2);
-  return out;
-}
-
-function frame(first: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([first, ...remainingLength(body.length)]), body]);
-}
+const mqttString = (text: string) => packets.string(text);
+const frame = (first: number, body: Buffer) => packets.frame(first, body);
 
 /** A PUBLISH packet whose payload starts with an 8-byte send time at `timeOffset` and, for QoS 1, an id. */
 export class PublishTemplate {

@@ -14,3 +14,19 @@ export function shippedBrokerNodeOptions(): string | undefined {
   const options = compose.services?.broker?.environment?.NODE_OPTIONS;
   return typeof options === 'string' && options.trim() !== '' ? options.trim() : undefined;
 }
+
+/** The embedded broker's environment for a benchmark: loopback, anonymous, no rate limits, quiet logs. */
+export function benchBrokerEnv(port: number, dataDir: string): Record<string, string | undefined> {
+  return {
+    WATTBUS_CONFIG: undefined,
+    WATTBUS__GENERAL__LOG_LEVEL: 'warn',
+    WATTBUS__BROKER__HOST: '127.0.0.1',
+    WATTBUS__BROKER__PORT: String(port),
+    WATTBUS__BROKER__WEBSOCKET_PORT: '0',
+    WATTBUS__BROKER__HEALTH_PORT: '0',
+    WATTBUS__BROKER__ALLOW_ANONYMOUS: 'true',
+    // Every connection of a benchmark comes from 127.0.0.1.
+    WATTBUS__BROKER__CONNECT_RATE_LIMIT: '0',
+    WATTBUS__BROKER__DATA_DIR: dataDir,
+  };
+}

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { freePort, waitForPort } from '../../test/helpers/ports.js';
 import { REPO_ROOT, type ServiceProcess, spawnNode } from '../../test/helpers/processes.js';
+import { TEST_CHANNELS } from '../../test/helpers/stack.js';
 import { tempDir } from '../../test/helpers/temp.js';
 import { childrenOf, cpuSeconds, machineCpu, memory, percentile } from '../lib/proc-stats.js';
 import { shippedBrokerNodeOptions } from '../lib/shipped-broker.js';
@@ -119,24 +120,7 @@ grid_voltage = 240
 ac_transformer_output_voltage = 10.2
 frequency = 50
 
-[current_transformers.channel_1]
-name = "Mains"
-rating = 100
-type = "mains"
-enabled = true
-
-[current_transformers.channel_2]
-name = "Solar"
-rating = 30
-type = "production"
-enabled = true
-
-[current_transformers.channel_3]
-name = "Kitchen"
-rating = 30
-type = "consumption"
-enabled = true
-
+${TEST_CHANNELS}
 [mqtt]
 url = "mqtt://127.0.0.1:${brokerPort}"
 
