@@ -161,17 +161,13 @@ export function createUnit(scope: OperationScope, hardware: Hardware, request: C
     const { outputs } = context;
     outputs.unitChanged(unit, true);
     outputs.devicesChanged();
-    const address = { hardware: hardware.key, deviceId: unit.deviceId, unit: unit.unit, name: unit.name };
     if (newDevice) outputs.bridgeEvent('device_added', { hardware: hardware.key, deviceId: unit.deviceId });
-    outputs.bridgeEvent('unit_added', { ...address, typeName: unit.typeName ?? null, origin: scope.origin });
-    if (scope.origin !== 'plugin') {
-      outputs.pluginEvent(hardware.key, {
-        type: 'device_added',
-        deviceId: unit.deviceId,
-        unit: unit.unit,
-        record: unitRecord(unit),
-      });
-    }
+    outputs.bridgeEvent('unit_added', {
+      ...address(unit),
+      typeName: unit.typeName ?? null,
+      origin: scope.origin,
+    });
+    tellPlugin(scope, hardware, 'device_added', unit);
   });
   return unit;
 }
@@ -324,6 +320,25 @@ function address(unit: Unit) {
   return { hardware: unit.hardwareKey, deviceId: unit.deviceId, unit: unit.unit, name: unit.name };
 }
 
+/**
+ * Tells the owning plugin of a change it did not make itself (Domoticz's onDeviceAdded, onDeviceModified,
+ * onDeviceRemoved); its own changes it already knows of.
+ */
+function tellPlugin(
+  scope: OperationScope,
+  hardware: Hardware,
+  type: 'device_added' | 'device_modified' | 'device_removed',
+  unit: Unit,
+): void {
+  if (scope.origin === 'plugin') return;
+  scope.context.outputs.pluginEvent(hardware.key, {
+    type,
+    deviceId: unit.deviceId,
+    unit: unit.unit,
+    record: unitRecord(unit),
+  });
+}
+
 /** A change from outside the plugin (rename, Used, Options): the plugin gets `device_modified`. */
 export function patchUnit(scope: OperationScope, hardware: Hardware, current: Unit, patch: UnitPatch): Unit {
   const next: Unit = {
@@ -341,14 +356,7 @@ export function patchUnit(scope: OperationScope, hardware: Hardware, current: Un
     if (current.name !== unit.name) {
       outputs.bridgeEvent('unit_renamed', { ...address(unit), from: current.name, origin: scope.origin });
     }
-    if (scope.origin !== 'plugin') {
-      outputs.pluginEvent(hardware.key, {
-        type: 'device_modified',
-        deviceId: unit.deviceId,
-        unit: unit.unit,
-        record: unitRecord(unit),
-      });
-    }
+    tellPlugin(scope, hardware, 'device_modified', unit);
   });
   return unit;
 }
@@ -358,14 +366,7 @@ export function removeUnit(scope: OperationScope, hardware: Hardware, unit: Unit
   scope.afterCommit(() => {
     const { outputs } = scope.context;
     // Domoticz calls onDeviceRemoved before the unit goes; here the plugin hears of it before its topics clear.
-    if (scope.origin !== 'plugin') {
-      outputs.pluginEvent(hardware.key, {
-        type: 'device_removed',
-        deviceId: unit.deviceId,
-        unit: unit.unit,
-        record: unitRecord(unit),
-      });
-    }
+    tellPlugin(scope, hardware, 'device_removed', unit);
     outputs.unitRemoved(unit);
     outputs.devicesChanged();
     outputs.bridgeEvent('unit_removed', { ...address(unit), origin: scope.origin });
