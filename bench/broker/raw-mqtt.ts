@@ -11,15 +11,10 @@ export interface ReceivedPublish {
   sentAt: number;
 }
 
-const CONNECT = 0x10;
 const CONNACK = 0x20;
 const PUBLISH = 0x30;
 const PUBACK = 0x40;
-const SUBSCRIBE = 0x82;
 const SUBACK = 0x90;
-
-const mqttString = (text: string) => packets.string(text);
-const frame = (first: number, body: Buffer) => packets.frame(first, body);
 
 /** A PUBLISH packet whose payload starts with an 8-byte send time at `timeOffset` and, for QoS 1, an id. */
 export class PublishTemplate {
@@ -32,10 +27,10 @@ export class PublishTemplate {
     payloadSize: number,
     readonly qos: 0 | 1,
   ) {
-    const topicBytes = mqttString(topic);
+    const topicBytes = packets.string(topic);
     const variable = qos === 1 ? Buffer.concat([topicBytes, Buffer.alloc(2)]) : topicBytes;
     const payload = Buffer.alloc(Math.max(8, payloadSize), 0x61);
-    this.bytes = frame(PUBLISH | (qos << 1), Buffer.concat([variable, payload]));
+    this.bytes = packets.frame(PUBLISH | (qos << 1), Buffer.concat([variable, payload]));
     this.timeOffset = this.bytes.length - payload.length;
     this.idOffset = this.timeOffset - 2;
   }
@@ -76,25 +71,15 @@ export class RawMqttClient {
       socket.once('error', reject);
     });
     const client = new RawMqttClient(socket);
-    const keepaliveBytes = Buffer.alloc(2);
-    keepaliveBytes.writeUInt16BE(keepalive);
-    const body = Buffer.concat([
-      mqttString('MQTT'),
-      Buffer.from([4, 0x02]),
-      keepaliveBytes,
-      mqttString(clientId),
-    ]);
     const acknowledged = client.expect(CONNACK);
-    socket.write(frame(CONNECT, body));
+    socket.write(packets.connect(clientId, { keepalive }));
     await acknowledged;
     return client;
   }
 
   async subscribe(filter: string, qos: 0 | 1): Promise<void> {
     const acknowledged = this.expect(SUBACK);
-    this.socket.write(
-      frame(SUBSCRIBE, Buffer.concat([Buffer.from([0, 1]), mqttString(filter), Buffer.from([qos])])),
-    );
+    this.socket.write(packets.subscribe(filter, qos));
     await acknowledged;
   }
 
