@@ -286,6 +286,17 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'sampler: replay source whose capture file does not exist',
+    entry: SAMPLER,
+    env: {
+      ...NO_BROKER,
+      WATTBUS__SAMPLER__SOURCE: 'replay',
+      WATTBUS__SAMPLER__REPLAY_FILE: '{dir}/gone.csv',
+    },
+    exit: EX_CONFIG,
+    says: ['sampler.replay_file = "{dir}/gone.csv"', 'cannot read', 'ENOENT'],
+  },
+  {
     name: 'sampler: config path that is a folder',
     entry: SAMPLER,
     env: { WATTBUS_CONFIG: '{dir}' },

@@ -1,4 +1,5 @@
-import { Bus, runService, topicFor, topics } from '@wattbus/shared';
+import { Bus, ConfigError, runService, topicFor, topics } from '@wattbus/shared';
+import { AdcFault } from './adc/adc-bus.js';
 import { samplerSettings } from './sampler-config.js';
 import { SamplerService } from './sampler-service.js';
 import { createSource, resolveSourceKind } from './sources/select-source.js';
@@ -16,6 +17,15 @@ await runService('sampler', async ({ config, loaded, logger }) => {
     signal: stopping.signal,
     onWarning: (message) => logger.warn(message),
   });
+  if (kind === 'replay') {
+    // A capture that cannot be read or parsed is a setting to fix, not an ADC fault to retry for ever.
+    await source.open().catch((error: unknown) => {
+      if (!(error instanceof AdcFault)) throw error;
+      throw new ConfigError([
+        `sampler.replay_file = ${JSON.stringify(config.sampler.replay_file)}: ${error.message}`,
+      ]);
+    });
+  }
   const bus = Bus.connect({
     service: 'sampler',
     mqtt: config.mqtt,
