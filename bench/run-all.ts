@@ -12,7 +12,7 @@ const began = Date.now();
 const wanted = process.argv.slice(2);
 // The single-process suites first: the load test's hundred processes leave the machine busy for a while after
 // they exit, which would otherwise show up in the calculation throughput measured after it.
-const ORDER = ['sampler', 'registry', 'broker', 'load'];
+const ORDER = ['sampler', 'registry', 'broker', 'fanout', 'load'];
 const rank = (file: string) => {
   const index = ORDER.indexOf(file.replace(/\.bench\.ts$/, ''));
   return index === -1 ? ORDER.length : index;
