@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Logger, WattbusConfig } from '@wattbus/shared';
 import { Aedes, type AedesOptions } from 'aedes';
 import { AccessControl } from './access/access-control.js';
 import { installAccessHooks } from './access/aedes-hooks.js';
+import { SessionOwners } from './access/session-owners.js';
 import { logBrokerEvents } from './broker-events.js';
 import { ConnectRateLimiter } from './hardening/connect-rate-limiter.js';
 import { LogThrottle } from './hardening/log-throttle.js';
@@ -77,7 +79,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     await store.close().catch(() => {});
     throw error;
   }
-  installAccessHooks(aedes, { access, logger, keepaliveLimit: settings.keepalive_limit });
+  // With the on-disk store the owners of stored sessions are kept next to the sessions; otherwise in memory.
+  const sessions = new SessionOwners(
+    settings.store === 'level' ? join(settings.data_dir, 'session-owners.json') : undefined,
+    logger,
+  );
+  installAccessHooks(aedes, { access, logger, keepaliveLimit: settings.keepalive_limit, sessions });
   // Before any client connects: without it aedes loses messages overtaken by later ones (see ordered-emits.ts).
   orderEmits(aedes, 2000, (waitedMs) =>
     logger.warn(

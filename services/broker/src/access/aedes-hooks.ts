@@ -3,6 +3,7 @@ import type { Aedes, AuthenticateError, Client } from 'aedes';
 import { LogThrottle } from '../hardening/log-throttle.js';
 import type { AccessControl } from './access-control.js';
 import type { AccessRules } from './rules.js';
+import type { SessionOwners } from './session-owners.js';
 
 /** MQTT 3.1.1 "identifier rejected", which Mosquitto also answers to a keepalive above its limit. */
 const IDENTIFIER_REJECTED = 2;
@@ -38,6 +39,15 @@ export interface AccessHookOptions {
   logger: Logger;
   /** [broker] keepalive_limit in seconds; 0 means none. */
   keepaliveLimit: number;
+  sessions: SessionOwners;
+}
+
+/** aedes' view of the CONNECT's session flags (set before authenticate is called). */
+interface SessionFlags {
+  /** The session ends with the connection. */
+  clean: boolean;
+  /** Clean Start (MQTT 5) or Clean Session (3.1.1): any stored session is discarded instead of resumed. */
+  _cleanStart?: boolean;
 }
 
 /**
@@ -45,7 +55,7 @@ export interface AccessHookOptions {
  * refusal is logged with its reason (throttled per client address), and MQTT 5 clients also get a reason code.
  */
 export function installAccessHooks(aedes: Aedes, options: AccessHookOptions): void {
-  const { access, logger, keepaliveLimit } = options;
+  const { access, logger, keepaliveLimit, sessions } = options;
   const rulesOf = new WeakMap<Client, AccessRules>();
   const usernameOf = new WeakMap<Client, string | undefined>();
   const willOf = new WeakMap<Client, { topic: string }>();
@@ -116,6 +126,19 @@ export function installAccessHooks(aedes: Aedes, options: AccessHookOptions): vo
             NOT_AUTHORIZED,
           );
         }
+        // The same for a stored session whose client is offline: only its owner may resume it. Starting clean
+        // discards it (and its queue) instead, so a client id is never locked out for good.
+        const flags = client as unknown as SessionFlags;
+        const user = verdict.username ?? '';
+        const owner = sessions.ownerOf(client.id);
+        if (!flags._cleanStart && owner !== undefined && owner !== user) {
+          return refuse(
+            `client id "${client.id}" has a stored session of another user; only that user may resume it (connect with a clean session to start a new one)`,
+            NOT_AUTHORIZED,
+          );
+        }
+        if (flags.clean) sessions.release(client.id);
+        else sessions.claim(client.id, user);
         if (previous && previous !== client) {
           logger.warn(
             { clientId: client.id, username, address, previousAddress: addressOf(previous) },
