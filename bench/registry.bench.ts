@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -12,7 +12,10 @@ import { startMosquitto, startWattbusBroker, type TestBroker } from '../test/hel
 import { freePort } from '../test/helpers/ports.js';
 import { REPO_ROOT, spawnNode } from '../test/helpers/processes.js';
 import { tempDir } from '../test/helpers/temp.js';
+import { brokerPid, noDelay } from './lib/mqtt-bench.js';
 import { cpuSeconds, percentile } from './lib/proc-stats.js';
+import { shippedBrokerNodeOptions } from './lib/shipped-broker.js';
+import { statePublishCeiling } from './registry/state-ceiling.js';
 import type { BenchResult, BenchSuite } from './report.js';
 
 /**
@@ -56,27 +59,6 @@ function builds(): Build[] {
 
 function progress(message: string): void {
   process.stderr.write(`  registry: ${message}\n`);
-}
-
-/** mqtt.js does not set TCP_NODELAY; the services' Bus does (shared/src/bus/bus.ts). */
-function noDelay(client: MqttClient): MqttClient {
-  (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-  return client;
-}
-
-/** The broker's process id: the embedded broker's own, or the Mosquitto started on this data directory. */
-function brokerPid(broker: TestBroker): number | undefined {
-  if (broker.process?.child.pid) return broker.process.child.pid;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (command.startsWith('mosquitto') && command.includes(broker.dataDir)) return Number(entry);
-    } catch {
-      // The process ended while the list was read.
-    }
-  }
-  return undefined;
 }
 
 const quietOutputs: Outputs = {
@@ -419,10 +401,13 @@ export const suite: BenchSuite = {
     }
     const compared = builds();
     // Mosquitto sends each packet at once (TCP_NODELAY), as a latency-minded installation configures it; the
-    // embedded broker runs with its defaults.
-    for (const start of [() => startWattbusBroker(), () => startMosquitto('set_tcp_nodelay true')]) {
+    // embedded broker runs as it ships (docker-compose.yml's NODE_OPTIONS).
+    const embedded = () => startWattbusBroker({ NODE_OPTIONS: shippedBrokerNodeOptions() ?? '' });
+    for (const start of [embedded, () => startMosquitto('set_tcp_nodelay true')]) {
       const broker = await start();
       try {
+        progress(`retained state publishes alone (${broker.kind})`);
+        results.push(await statePublishCeiling(broker));
         for (const synchronous of ['normal', 'full'] as const) {
           for (const build of compared) {
             progress(`durable updates over MQTT (${broker.kind}, synchronous=${synchronous})${build.label}`);
