@@ -1,4 +1,4 @@
-import { type FloorResult, measureFloor } from './load/fanout-floor.js';
+import { type FloorResult, measureFloor, PAYLOAD_BYTES } from './load/fanout-floor.js';
 import { LOAD } from './load.bench.js';
 import type { BenchResult, BenchSuite } from './report.js';
 
@@ -33,7 +33,7 @@ export const suite: BenchSuite = {
         rate: RATE,
       });
       const detail =
-        `${RATE} messages/s of ${SECONDS} s, 1.2 kB retained QoS 0, nothing else running; p50 ` +
+        `${RATE} messages/s for ${SECONDS} s, ${PAYLOAD_BYTES} bytes, retained, QoS 0, nothing else running; p50 ` +
         `${result.p50.toFixed(2)} ms, max ${result.max.toFixed(1)} ms; ${result.samples} of ${result.expected} deliveries`;
       results.push({
         name: `publish -> subscriber p99, ${label(result)}`,

@@ -6,6 +6,7 @@ import mqtt from 'mqtt';
 import { startMosquitto, startWattbusBroker, type TestBroker } from '../../test/helpers/brokers.js';
 import { REPO_ROOT } from '../../test/helpers/processes.js';
 import { tempDir } from '../../test/helpers/temp.js';
+import { noDelay } from '../lib/mqtt-bench.js';
 import { percentile } from '../lib/proc-stats.js';
 import { shippedBrokerNodeOptions } from '../lib/shipped-broker.js';
 
@@ -33,10 +34,11 @@ export interface FloorResult {
 const TOPIC = 'wattbus-bench/readings';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A reading-sized JSON payload (the load test's readings are about this size) carrying its send time. */
+/** A JSON payload carrying its send time, as large as the load test's readings (3 channels: about 690 bytes). */
 function payload(sentAt: number): string {
-  return JSON.stringify({ t: sentAt, padding: 'x'.repeat(1200) });
+  return JSON.stringify({ t: sentAt, padding: 'x'.repeat(650) });
 }
+export const PAYLOAD_BYTES = payload(Date.now()).length;
 
 function startBroker(kind: BrokerKind): Promise<TestBroker> {
   if (kind === 'mosquitto') return startMosquitto();
@@ -99,8 +101,7 @@ export async function measureFloor(options: {
     }
     // mosquitto_sub says nothing when subscribed: give every one time to connect, and the machine time to settle.
     await sleep(3000);
-    const publisher = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
-    (publisher.stream as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
+    const publisher = noDelay(await mqtt.connectAsync(broker.url, { protocolVersion: 5 }));
     const count = Math.round(options.seconds * options.rate);
     const started = performance.now();
     for (let i = 0; i < count; i++) {
