@@ -9,6 +9,7 @@ import mqemitter from 'mqemitter';
 import { LogThrottle } from '../hardening/log-throttle.js';
 import { answerCleanSessionAcks } from './clean-session-acks.js';
 import { flattenEmitter } from './flat-emitter.js';
+import { levelRetainedBatch } from './level-retained-batch.js';
 import { redactedUrl, redisOptions } from './redis-url.js';
 import { cacheRetained } from './retained-cache.js';
 import { trackWrites } from './write-tracker.js';
@@ -82,13 +83,16 @@ async function openLevel(settings: BrokerSection, logger: Logger): Promise<Broke
     throw new ConfigError([`[broker] data_dir: cannot open the store in ${path}: ${cause}${hint}`]);
   }
   const throttle = new LogThrottle(1, 30_000);
-  const retained = cacheRetained(persistenceLevel(db) as Destroyable, (error, topic) =>
-    throttle.run('retained', (suppressed) =>
-      logger.error(
-        { err: error.message, topic, suppressed: suppressed || undefined },
-        'could not write a retained message to the store; it was delivered, but a broker restart will lose it',
+  const retained = cacheRetained(
+    persistenceLevel(db) as Destroyable,
+    (error, topic) =>
+      throttle.run('retained', (suppressed) =>
+        logger.error(
+          { err: error.message, topic, suppressed: suppressed || undefined },
+          'could not write a retained message to the store; it was delivered, but a broker restart will lose it',
+        ),
       ),
-    ),
+    levelRetainedBatch(db),
   );
   const tracked = trackWrites(answerCleanSessionAcks(retained.persistence));
   const persistence = tracked.persistence;

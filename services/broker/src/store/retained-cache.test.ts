@@ -177,6 +177,39 @@ describe('cacheRetained', () => {
     expect(store.stored.has('b')).toBe(true);
   });
 
+  it('hands a whole burst to writeBatch in one call when given one, and reports each topic of a failed batch', async () => {
+    const store = new SlowStore();
+    const batches: string[][] = [];
+    const failures: string[] = [];
+    let fail = false;
+    const cache = cacheRetained(
+      store,
+      (error, topic) => failures.push(`${topic}: ${error.message}`),
+      async (packets) => {
+        batches.push(packets.map((entry) => `${entry.topic}=${String(entry.payload)}`));
+        if (fail) throw new Error('disk full');
+      },
+    );
+    await cache.persistence.setup({});
+    for (const [topic, payload] of [
+      ['a', '1'],
+      ['b', '1'],
+      ['a', '2'],
+      ['c', ''],
+    ] as const) {
+      void cache.persistence.storeRetained(packet(topic, payload));
+    }
+    await cache.flush();
+    expect(batches).toEqual([['a=2', 'b=1', 'c=']]);
+    expect(store.stored.size).toBe(0);
+    fail = true;
+    void cache.persistence.storeRetained(packet('d', '1'));
+    void cache.persistence.storeRetained(packet('e', '1'));
+    await cache.flush();
+    expect(failures).toEqual(['d: disk full', 'e: disk full']);
+    expect(await read(cache.persistence.createRetainedStream('#'))).toEqual(['a=2', 'b=1', 'd=1', 'e=1']);
+  });
+
   it('answers the callback form of storeRetained too, and setup stays an async function', async () => {
     const store = new SlowStore();
     const { persistence } = await opened(store);

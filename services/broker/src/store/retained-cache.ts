@@ -45,9 +45,14 @@ export interface RetainedCache<T extends object> {
 
 const isEmpty = (packet: RetainedPacket) => packet.payload.length === 0;
 
+/**
+ * `writeBatch`, when given, writes a whole batch at once (level-retained-batch.ts); without it each message goes
+ * through the persistence's own `storeRetained`.
+ */
 export function cacheRetained<T extends object>(
   persistence: T,
   onError: (error: Error, topic: string) => void,
+  writeBatch?: (packets: RetainedPacket[]) => Promise<void>,
 ): RetainedCache<T> {
   const target = persistence as unknown as RetainedStore;
   const tree = new RetainedTree<RetainedPacket>();
@@ -62,11 +67,17 @@ export function cacheRetained<T extends object>(
       const batch = [...queued.values()];
       queued = new Map();
       writing = batch.length;
-      await Promise.all(
-        batch.map((packet) =>
-          target.storeRetained(packet).catch((error: Error) => onError(error, packet.topic)),
-        ),
-      );
+      if (writeBatch) {
+        await writeBatch(batch).catch((error: Error) => {
+          for (const packet of batch) onError(error, packet.topic);
+        });
+      } else {
+        await Promise.all(
+          batch.map((packet) =>
+            target.storeRetained(packet).catch((error: Error) => onError(error, packet.topic)),
+          ),
+        );
+      }
       writing = 0;
     }
     flushing = undefined;
