@@ -1,3 +1,5 @@
+import { methodCache } from './method-cache.js';
+
 /**
  * Answers a PUBACK of a clean-session client without asking the store. aedes clears the acknowledged message from
  * the persistence for every PUBACK, which with LevelDB is a read on the thread pool (with Redis a round trip) for
@@ -11,16 +13,16 @@ interface Client {
 }
 
 export function answerCleanSessionAcks<T extends object>(persistence: T): T {
+  const wrapped = methodCache();
   return new Proxy(persistence, {
     get(object, property, receiver) {
       const value = Reflect.get(object, property, receiver);
-      if (property !== 'outgoingClearMessageId' || typeof value !== 'function') {
-        return typeof value === 'function' ? value.bind(object) : value;
-      }
-      return (client: Client, packet: unknown, ...rest: unknown[]) => {
+      if (typeof value !== 'function') return value;
+      if (property !== 'outgoingClearMessageId') return wrapped(property, value, () => value.bind(object));
+      return wrapped(property, value, () => (client: Client, packet: unknown, ...rest: unknown[]) => {
         if (client?.clean === true && rest.length === 0) return Promise.resolve(undefined);
         return value.call(object, client, packet, ...rest);
-      };
+      });
     },
   });
 }

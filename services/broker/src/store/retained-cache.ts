@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { methodCache } from './method-cache.js';
 import { RetainedTree } from './retained-tree.js';
 
 /**
@@ -116,6 +117,7 @@ export function cacheRetained<T extends object>(
     while (flushing) await flushing;
   };
 
+  const wrapped = methodCache();
   const proxy = new Proxy(persistence, {
     get(object, property, receiver) {
       switch (property) {
@@ -134,7 +136,7 @@ export function cacheRetained<T extends object>(
           };
         default: {
           const value = Reflect.get(object, property, receiver);
-          return typeof value === 'function' ? value.bind(object) : value;
+          return typeof value === 'function' ? wrapped(property, value, () => value.bind(object)) : value;
         }
       }
     },

@@ -1,3 +1,5 @@
+import { methodCache } from './method-cache.js';
+
 /**
  * Wraps an aedes persistence so the broker knows when store operations are still running. A QoS 1 message is
  * acknowledged before it is written to the queues of offline sessions (aedes routes after the PUBACK, as Mosquitto
@@ -19,20 +21,26 @@ export function trackWrites<T extends object>(persistence: T): TrackedPersistenc
     pending--;
     lastActivity = Date.now();
   };
+  const wrapped = methodCache();
   const proxy = new Proxy(persistence, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       // setup() must stay an AsyncFunction (aedes checks), and neither it nor destroy() is a write to wait for.
       if (typeof value !== 'function' || UNTRACKED.has(property)) return value;
-      return function tracked(this: unknown, ...args: unknown[]) {
-        const result = value.apply(this === receiver ? target : this, args);
-        if (result && typeof (result as Promise<unknown>).then === 'function') {
-          pending++;
-          lastActivity = Date.now();
-          (result as Promise<unknown>).then(done, done);
-        }
-        return result;
-      };
+      return wrapped(
+        property,
+        value,
+        () =>
+          function tracked(this: unknown, ...args: unknown[]) {
+            const result = value.apply(this === receiver ? target : this, args);
+            if (result && typeof (result as Promise<unknown>).then === 'function') {
+              pending++;
+              lastActivity = Date.now();
+              (result as Promise<unknown>).then(done, done);
+            }
+            return result;
+          },
+      );
     },
   });
   return {
