@@ -36,6 +36,9 @@ export class ReplaySource implements BatchSource {
   }
 
   async open(): Promise<void> {
+    // Already open: the service checks the capture before it starts (a bad file is a setting to fix), and the
+    // sampling loop then opens the source again; reading and parsing it once is enough, and warns once.
+    if (this.capture) return;
     let text: string;
     try {
       text = await readFile(this.options.file, 'utf8');
