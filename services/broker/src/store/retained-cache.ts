@@ -29,7 +29,6 @@ export interface RetainedPacket {
 
 interface RetainedStore {
   setup(broker: unknown): Promise<void>;
-  storeRetained(packet: RetainedPacket): Promise<void>;
   createRetainedStream(pattern: string): AsyncIterable<RetainedPacket>;
   destroy(): Promise<void>;
 }
@@ -47,13 +46,13 @@ export interface RetainedCache<T extends object> {
 const isEmpty = (packet: RetainedPacket) => packet.payload.length === 0;
 
 /**
- * `writeBatch`, when given, writes a whole batch at once (level-retained-batch.ts); without it each message goes
- * through the persistence's own `storeRetained`.
+ * `writeBatch` writes a whole batch of the newest message per topic (an empty payload deletes) to the store behind
+ * `persistence`, e.g. level-retained-batch.ts.
  */
 export function cacheRetained<T extends object>(
   persistence: T,
   onError: (error: Error, topic: string) => void,
-  writeBatch?: (packets: RetainedPacket[]) => Promise<void>,
+  writeBatch: (packets: RetainedPacket[]) => Promise<void>,
 ): RetainedCache<T> {
   const target = persistence as unknown as RetainedStore;
   const tree = new RetainedTree<RetainedPacket>();
@@ -68,17 +67,9 @@ export function cacheRetained<T extends object>(
       const batch = [...queued.values()];
       queued = new Map();
       writing = batch.length;
-      if (writeBatch) {
-        await writeBatch(batch).catch((error: Error) => {
-          for (const packet of batch) onError(error, packet.topic);
-        });
-      } else {
-        await Promise.all(
-          batch.map((packet) =>
-            target.storeRetained(packet).catch((error: Error) => onError(error, packet.topic)),
-          ),
-        );
-      }
+      await writeBatch(batch).catch((error: Error) => {
+        for (const packet of batch) onError(error, packet.topic);
+      });
       writing = 0;
     }
     flushing = undefined;
