@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { freePort, waitForPort } from '../../test/helpers/ports.js';
 import { REPO_ROOT, type ServiceProcess, spawnNode } from '../../test/helpers/processes.js';
-import { TEST_CHANNELS } from '../../test/helpers/stack.js';
+import { TEST_CHANNELS, TEST_GRID } from '../../test/helpers/stack.js';
 import { tempDir } from '../../test/helpers/temp.js';
 import { childrenOf, cpuSeconds, machineCpu, memory, percentile } from '../lib/proc-stats.js';
 import { shippedBrokerNodeOptions } from '../lib/shipped-broker.js';
@@ -114,13 +114,7 @@ function configText(options: {
   return `[general]
 name = "load"
 log_level = "warn"
-
-[grid_voltage]
-grid_voltage = 240
-ac_transformer_output_voltage = 10.2
-frequency = 50
-
-${TEST_CHANNELS}
+${TEST_GRID}${TEST_CHANNELS}
 [mqtt]
 url = "mqtt://127.0.0.1:${brokerPort}"
 

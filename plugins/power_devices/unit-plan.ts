@@ -83,7 +83,6 @@ export function planUnits(names: ChannelNames, options: { frequency: boolean }):
   const home = { aggregate: 'home-consumption' } as const;
   const production = { aggregate: 'production' } as const;
   const net = { aggregate: 'net' } as const;
-  const netCounter = { aggregate: 'net' } as const;
   units.push(
     kwhUnit(
       'home',
@@ -107,14 +106,14 @@ export function planUnits(names: ChannelNames, options: { frequency: boolean }):
       UNIT.energy,
       `${names.net} grid import`,
       { channel: net, part: 'import' },
-      { counter: netCounter, direction: 'import_wh' },
+      { counter: net, direction: 'import_wh' },
     ),
     kwhUnit(
       'net',
       UNIT.exportEnergy,
       `${names.net} grid export`,
       { channel: net, part: 'export' },
-      { counter: netCounter, direction: 'export_wh' },
+      { counter: net, direction: 'export_wh' },
     ),
     measureUnit('net', 'current', `${names.net} current`, net),
     measureUnit('grid', 'voltage', `${names.grid} voltage`, { site: true }),

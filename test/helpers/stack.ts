@@ -33,6 +33,14 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** The grid section of every test config: 240 V mains through a 10.2 V AC transformer. */
+export const TEST_GRID = `
+[grid_voltage]
+grid_voltage = 240
+ac_transformer_output_voltage = 10.2
+frequency = 50
+`;
+
 /** The channels of every test config: mains, solar and one circuit, as config.toml sections. */
 export const TEST_CHANNELS = `
 [current_transformers.channel_1]
@@ -62,13 +70,7 @@ export function writeTestConfig(dataDir: string, brokerUrl: string, httpPort: nu
     `[general]
 name = "test"
 log_level = "info"
-
-[grid_voltage]
-grid_voltage = 240
-ac_transformer_output_voltage = 10.2
-frequency = 50
-
-${TEST_CHANNELS}
+${TEST_GRID}${TEST_CHANNELS}
 [mqtt]
 url = "${brokerUrl}"
 reconnect_period = 0.2
