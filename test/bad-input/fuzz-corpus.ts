@@ -109,6 +109,7 @@ const PLUGIN_OPS = [
   'device/timedout',
   'unit/create',
   'unit/update',
+  'units/update',
   'unit/delete',
   'unit/refresh',
   'unit/touch',
@@ -317,6 +318,20 @@ export function buildCorpus({ seed, count }: CorpusOptions): FuzzMessage[] {
           { deviceId: tooLongId(), unit: SWITCH_UNIT, changes: { nValue: 1 } },
           { deviceId: DEVICE, unit: 200, changes: { nValue: 1, sValue: 'On' } },
         ]);
+      case 'units/update': {
+        // Refused whole: a request that fails the schema changes nothing, not even its valid updates.
+        const valid = { ...existing(), changes: { nValue: 1, sValue: 'On' } };
+        return pick<Record<string, unknown>>([
+          { updates: [] },
+          { updates: 'On' },
+          { updates: [valid, { ...existing(), unit: badUnit(), changes: { nValue: 1 } }] },
+          { updates: [valid, { ...existing(), changes: { nValue: '1' } }] },
+          { updates: [valid, { deviceId: tooLongId(), unit: SWITCH_UNIT, changes: {} }] },
+          { updates: Array.from({ length: 101 }, () => valid) },
+          { updates: [valid], hacked: true },
+          {},
+        ]);
+      }
       case 'unit/delete':
       case 'unit/refresh':
       case 'unit/touch': {

@@ -249,6 +249,13 @@ describe('a plugin cannot change another plugin’s units', () => {
       const response = await attackerRequest(op, body);
       expect({ op, ...response }).toMatchObject({ op, status: 'error', error: expect.stringMatching(error) });
     }
+    // A batch is answered per update, each refused the same way.
+    expect(
+      await attackerRequest('units/update', { updates: [{ ...key, changes: { nValue: 1, sValue: 'On' } }] }),
+    ).toMatchObject({
+      status: 'ok',
+      data: { results: [{ error: expect.stringMatching(/does not exist/i) }] },
+    });
     // Reads answer from the attacker's own hardware only.
     expect(await attackerRequest('unit/refresh', key)).toMatchObject({ status: 'ok', data: { unit: null } });
     expect(await attackerRequest('devices/list', {})).toMatchObject({ status: 'ok', data: { devices: [] } });

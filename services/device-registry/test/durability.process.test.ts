@@ -57,131 +57,144 @@ async function retainedStates(hardware: string, expected: number): Promise<Map<s
 
 // `normal` (the default) and `full` both keep every acknowledged change through a crash of the process; `full`
 // adds a sync per commit for power cuts, which no test here can cut.
-describe.each(['normal', 'full'] as const)(
-  'kill -9 during a burst of updates (synchronous = %s)',
-  (synchronous) => {
-    it('keeps every acknowledged update, and the retained states agree with the database', async () => {
-      const hardware = `burst_${synchronous}`;
-      const dir = newDir('wattbus-registry-kill-');
-      const first = await start(dir.path, { WATTBUS__REGISTRY__SYNCHRONOUS: synchronous });
-      const plugin = await connectPlugin(broker, hardware);
-      const client: PluginRequestClient = plugin.client;
-      await client.request('hardware/announce', {
-        plugin: 'b',
-        name: 'Burst',
-        layout: 'extended',
-        settings: {},
-      });
-      const UNITS = 20;
-      for (let unit = 1; unit <= UNITS; unit++) {
-        await client.request('unit/create', {
-          deviceId: 'meter',
-          unit,
-          name: `m${unit}`,
-          typeName: 'Counter',
-          sValue: '0',
-        });
-      }
-
-      // Updates carry increasing values per unit; each acknowledgement records the value the unit must keep.
-      const acked = new Map<number, number>();
-      const sent = new Map<number, number>();
-      let ackCount = 0;
-      let killed = false;
-      const inFlight = new Set<Promise<void>>();
-      for (let step = 1; !killed && step <= 20_000; step++) {
-        const unit = (step % UNITS) + 1;
-        sent.set(unit, step);
-        const request = client
-          .request('unit/update', { deviceId: 'meter', unit, changes: { sValue: String(step) } }, 20_000)
-          .then(
-            () => {
-              acked.set(unit, Math.max(acked.get(unit) ?? 0, step));
-              ackCount++;
-            },
-            (error: unknown) => {
-              if (!(error instanceof RequestError)) throw error;
-            },
-          )
-          .finally(() => inFlight.delete(request));
-        inFlight.add(request);
-        if (inFlight.size >= 200) await Promise.race(inFlight);
-        if (ackCount >= 1500 && !killed) {
-          killed = true;
-          await first.process.kill9();
-        }
-      }
-      expect(killed).toBe(true);
-      client.cancelAll('the registry was killed');
-      await Promise.allSettled(inFlight);
-      await plugin.bus.close();
-
-      // Retained leftovers that the restarted registry must clean up, and one that is not ours to touch.
-      const watcher = await TestClient.connect(broker.url);
-      const orphan = `homeassistant/sensor/wattbus_${hardware}/ghost_1/config`;
-      const foreign = 'homeassistant/sensor/someone_else/thing/config';
-      const owned = { unique_id: 'ghost', availability: [{ topic: 'wattbus/registry/state' }] };
-      await watcher.publish(orphan, JSON.stringify(owned), { retain: true });
-      await watcher.publish(
-        foreign,
-        JSON.stringify({ unique_id: 'x', availability: [{ topic: 'other/state' }] }),
-        {
-          retain: true,
-        },
-      );
-      await watcher.publish(`wattbus/devices/${hardware}/ghost/1`, '{"sValue":"stale"}', { retain: true });
-
-      // A request someone published with retain: the broker hands it to the restarted registry, which must not run it
-      // (it would set unit 1 beyond anything sent, which the checks below would see).
-      const staleRequest = `wattbus/plugins/${hardware}/request/unit/update`;
-      await watcher.subscribe('wattbus/bridge/event');
-      const staleRejected = watcher.waitForJson<{ type: string; data: { topic: string; error: string } }>(
-        'wattbus/bridge/event',
-        (event) => event.type === 'request_rejected' && event.data.topic === staleRequest,
-        30_000,
-      );
-      await watcher.publish(
-        staleRequest,
-        JSON.stringify({
-          transaction: 'stale',
-          deviceId: 'meter',
-          unit: 1,
-          changes: { sValue: '999999999' },
-        }),
-        { retain: true },
-      );
-
-      const second = await start(dir.path, { WATTBUS__REGISTRY__SYNCHRONOUS: synchronous });
-      expect((await staleRejected).data.error).toMatch(/stale/);
-      await second.process.waitForLine(/"msg":"discovery published"/, 20_000);
-      const db = new BetterSqlite3(second.database, { readonly: true });
-      const stored = new Map(
-        (db.prepare('SELECT unit, s_value FROM units').all() as { unit: number; s_value: string }[]).map(
-          (row) => [row.unit, Number(row.s_value)],
-        ),
-      );
-      db.close();
-      expect(acked.size).toBe(UNITS);
-      for (let unit = 1; unit <= UNITS; unit++) {
-        // Nothing acknowledged is lost; at most updates whose acknowledgement the kill swallowed are extra.
-        expect(stored.get(unit)!, `unit ${unit}`).toBeGreaterThanOrEqual(acked.get(unit)!);
-        expect(stored.get(unit)!, `unit ${unit}`).toBeLessThanOrEqual(sent.get(unit)!);
-      }
-      const states = await retainedStates(hardware, UNITS);
-      for (let unit = 1; unit <= UNITS; unit++) {
-        expect(states.get(`wattbus/devices/${hardware}/meter/${unit}`)).toBe(String(stored.get(unit)));
-      }
-
-      await waitUntilCleared(broker.url, orphan);
-      await waitUntilCleared(broker.url, `wattbus/devices/${hardware}/ghost/1`);
-      expect(JSON.parse(await readRetained(broker.url, foreign))).toMatchObject({ unique_id: 'x' });
-      await watcher.publish(foreign, '', { retain: true });
-      await watcher.publish(staleRequest, '', { retain: true });
-      await watcher.close();
-      await second.process.stop();
+// `units/update` is how the plugin runner sends a burst: each result without an error must be durable as well.
+describe.each([
+  ['normal', 'unit/update'],
+  ['full', 'unit/update'],
+  ['normal', 'units/update'],
+] as const)('kill -9 during a burst of updates (synchronous = %s, %s requests)', (synchronous, op) => {
+  it('keeps every acknowledged update, and the retained states agree with the database', async () => {
+    const batched = op === 'units/update';
+    const hardware = `burst_${synchronous}${batched ? '_batched' : ''}`;
+    const dir = newDir('wattbus-registry-kill-');
+    const first = await start(dir.path, { WATTBUS__REGISTRY__SYNCHRONOUS: synchronous });
+    const plugin = await connectPlugin(broker, hardware);
+    const client: PluginRequestClient = plugin.client;
+    await client.request('hardware/announce', {
+      plugin: 'b',
+      name: 'Burst',
+      layout: 'extended',
+      settings: {},
     });
-  },
-);
+    const UNITS = 20;
+    for (let unit = 1; unit <= UNITS; unit++) {
+      await client.request('unit/create', {
+        deviceId: 'meter',
+        unit,
+        name: `m${unit}`,
+        typeName: 'Counter',
+        sValue: '0',
+      });
+    }
+
+    // Updates carry increasing values per unit; each acknowledgement records the value the unit must keep.
+    const acked = new Map<number, number>();
+    const sent = new Map<number, number>();
+    let ackCount = 0;
+    let killed = false;
+    const inFlight = new Set<Promise<void>>();
+    const acknowledge = (unit: number, step: number) => {
+      acked.set(unit, Math.max(acked.get(unit) ?? 0, step));
+      ackCount++;
+    };
+    const everyUnit = Array.from({ length: UNITS }, (_, index) => index + 1);
+    for (let step = 1; !killed && step <= 20_000; step++) {
+      // A batch updates every unit to this step's value; a single request updates one unit.
+      const units = batched ? everyUnit : [(step % UNITS) + 1];
+      for (const unit of units) sent.set(unit, step);
+      const updates = units.map((unit) => ({ deviceId: 'meter', unit, changes: { sValue: String(step) } }));
+      const answered = batched
+        ? client.request('units/update', { updates }, 20_000).then(({ results }) =>
+            results.forEach((result, index) => {
+              if (!('error' in result)) acknowledge(units[index]!, step);
+            }),
+          )
+        : client.request('unit/update', updates[0]!, 20_000).then(() => acknowledge(units[0]!, step));
+      const request = answered
+        .then(
+          () => {},
+          (error: unknown) => {
+            if (!(error instanceof RequestError)) throw error;
+          },
+        )
+        .finally(() => inFlight.delete(request));
+      inFlight.add(request);
+      if (inFlight.size >= 200) await Promise.race(inFlight);
+      if (ackCount >= 1500 && !killed) {
+        killed = true;
+        await first.process.kill9();
+      }
+    }
+    expect(killed).toBe(true);
+    client.cancelAll('the registry was killed');
+    await Promise.allSettled(inFlight);
+    await plugin.bus.close();
+
+    // Retained leftovers that the restarted registry must clean up, and one that is not ours to touch.
+    const watcher = await TestClient.connect(broker.url);
+    const orphan = `homeassistant/sensor/wattbus_${hardware}/ghost_1/config`;
+    const foreign = 'homeassistant/sensor/someone_else/thing/config';
+    const owned = { unique_id: 'ghost', availability: [{ topic: 'wattbus/registry/state' }] };
+    await watcher.publish(orphan, JSON.stringify(owned), { retain: true });
+    await watcher.publish(
+      foreign,
+      JSON.stringify({ unique_id: 'x', availability: [{ topic: 'other/state' }] }),
+      {
+        retain: true,
+      },
+    );
+    await watcher.publish(`wattbus/devices/${hardware}/ghost/1`, '{"sValue":"stale"}', { retain: true });
+
+    // A request someone published with retain: the broker hands it to the restarted registry, which must not run it
+    // (it would set unit 1 beyond anything sent, which the checks below would see).
+    const staleRequest = `wattbus/plugins/${hardware}/request/unit/update`;
+    await watcher.subscribe('wattbus/bridge/event');
+    const staleRejected = watcher.waitForJson<{ type: string; data: { topic: string; error: string } }>(
+      'wattbus/bridge/event',
+      (event) => event.type === 'request_rejected' && event.data.topic === staleRequest,
+      30_000,
+    );
+    await watcher.publish(
+      staleRequest,
+      JSON.stringify({
+        transaction: 'stale',
+        deviceId: 'meter',
+        unit: 1,
+        changes: { sValue: '999999999' },
+      }),
+      { retain: true },
+    );
+
+    const second = await start(dir.path, { WATTBUS__REGISTRY__SYNCHRONOUS: synchronous });
+    expect((await staleRejected).data.error).toMatch(/stale/);
+    await second.process.waitForLine(/"msg":"discovery published"/, 20_000);
+    const db = new BetterSqlite3(second.database, { readonly: true });
+    const stored = new Map(
+      (db.prepare('SELECT unit, s_value FROM units').all() as { unit: number; s_value: string }[]).map(
+        (row) => [row.unit, Number(row.s_value)],
+      ),
+    );
+    db.close();
+    expect(acked.size).toBe(UNITS);
+    for (let unit = 1; unit <= UNITS; unit++) {
+      // Nothing acknowledged is lost; at most updates whose acknowledgement the kill swallowed are extra.
+      expect(stored.get(unit)!, `unit ${unit}`).toBeGreaterThanOrEqual(acked.get(unit)!);
+      expect(stored.get(unit)!, `unit ${unit}`).toBeLessThanOrEqual(sent.get(unit)!);
+    }
+    const states = await retainedStates(hardware, UNITS);
+    for (let unit = 1; unit <= UNITS; unit++) {
+      expect(states.get(`wattbus/devices/${hardware}/meter/${unit}`)).toBe(String(stored.get(unit)));
+    }
+
+    await waitUntilCleared(broker.url, orphan);
+    await waitUntilCleared(broker.url, `wattbus/devices/${hardware}/ghost/1`);
+    expect(JSON.parse(await readRetained(broker.url, foreign))).toMatchObject({ unique_id: 'x' });
+    await watcher.publish(foreign, '', { retain: true });
+    await watcher.publish(staleRequest, '', { retain: true });
+    await watcher.close();
+    await second.process.stop();
+  });
+});
 
 describe('storage trouble', () => {
   it('stays up when the database is full: refuses changes with the reason, answers reads, recovers', async () => {

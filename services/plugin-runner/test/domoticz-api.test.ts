@@ -147,6 +147,39 @@ describe('a Domoticz-style plugin with the registry', () => {
     );
   });
 
+  it('sends the updates a plugin makes in one turn as one request, each with its own outcome', async () => {
+    const requests = () =>
+      stack.client.messages.filter((message) =>
+        message.topic.startsWith('wattbus/plugins/domo/request/unit'),
+      );
+    const before = requests().length;
+    await command('modulelevel', 'Set Level 88');
+    const burst = await report('burst');
+    expect(burst.changed).toBe(29);
+    expect(burst.failed).toEqual([expect.stringMatching(/^7: .*unit\/update: .*sValue/)]);
+    expect((burst.sValues as string[])[29]).toBe('290;29000');
+    await stack.client.waitForJson(
+      unitState('burst', 30),
+      (state: { power?: number }) => state.power === 290,
+    );
+    // The 30 updates left the runner in far fewer requests than 30 (how many depends on how the IPC reads split).
+    const sent = requests()
+      .slice(before)
+      .filter((message) => message.text.includes('"burst"'));
+    const batches = sent.filter((message) => message.topic.endsWith('/request/units/update'));
+    const updatesSent = batches.reduce(
+      (total, message) => total + (JSON.parse(message.text) as { updates: unknown[] }).updates.length,
+      0,
+    );
+    expect(batches.length).toBeGreaterThan(0);
+    expect(
+      updatesSent + sent.filter((message) => message.topic.endsWith('/request/unit/update')).length,
+    ).toBe(30);
+    expect(sent.filter((message) => !message.topic.endsWith('/request/unit/create')).length).toBeLessThan(10);
+    // The plugin deletes them again (the other tests expect their own devices alone).
+    await report('burst deleted');
+  });
+
   it('hears about changes made outside the plugin, notifications and security events', async () => {
     const created = await stack.bridge('unit/create', {
       hardware: 'domo',

@@ -38,6 +38,29 @@ export const UnitUpdateRequest = z.strictObject({
   suppressTriggers: z.boolean().optional(),
 });
 
+/**
+ * The most updates one `units/update` request may carry. The plugin runner sends what its plugin updated in one
+ * event-loop turn as one request of up to this many, so a plugin refreshing many units costs the broker and the
+ * registry one request and one answer instead of one of each per unit.
+ */
+export const MAX_BATCHED_UPDATES = 100;
+
+/** `units/update`: several `unit/update`s in one request. Each is applied, or refused, on its own. */
+export const UnitsUpdateRequest = z.strictObject({
+  updates: z.array(UnitUpdateRequest).min(1).max(MAX_BATCHED_UPDATES),
+});
+
+/**
+ * One result of `units/update`, in the order of the request: what `unit/update` would have answered, or why that
+ * update was refused. `unit` is left out of every result when the whole answer would be larger than a message may
+ * carry; ask `unit/refresh` for it then.
+ */
+export const UnitUpdateResult = z.union([
+  z.strictObject({ unit: UnitRecord.optional(), changed: z.boolean() }),
+  z.strictObject({ error: z.string() }),
+]);
+export type UnitUpdateResult = z.infer<typeof UnitUpdateResult>;
+
 export const UnitKeyRequest = z.strictObject(UnitKey);
 
 export const DeviceTimedOutRequest = z.strictObject({ deviceId: DeviceId, timedOut: z.boolean() });
@@ -82,6 +105,10 @@ export const pluginRequests = {
   'unit/update': {
     request: UnitUpdateRequest,
     response: z.object({ unit: UnitRecord, changed: z.boolean() }),
+  },
+  'units/update': {
+    request: UnitsUpdateRequest,
+    response: z.object({ results: z.array(UnitUpdateResult) }),
   },
   'unit/delete': { request: UnitKeyRequest, response: z.object({ deleted: z.boolean() }) },
   'unit/refresh': { request: UnitKeyRequest, response: z.object({ unit: UnitRecord.nullable() }) },

@@ -7,6 +7,7 @@ import {
   type Logger,
   MAX_PAYLOAD_BYTES,
   type PluginRequestOp,
+  type PluginResponseData,
   parseTopic,
   pluginRequests,
   type ResponseEnvelope,
@@ -19,6 +20,7 @@ import type { OperationScope, Origin } from '../registry/context.js';
 import { pluginOperations } from '../registry/plugin-operations.js';
 import type { RegistryCore } from '../registry/registry-core.js';
 import { RequestFailure, type Settle } from '../store/group-commit.js';
+import { type BatchedUpdates, runBatchedUpdates, withoutUnitRecords } from './batched-updates.js';
 
 const STALE = 'retained requests are stale and are ignored';
 
@@ -87,6 +89,8 @@ export function runPluginRequest(
   op: string,
   body: Record<string, unknown>,
   settle: Settle<unknown>,
+  /** Where an update of a `units/update` that failed unexpectedly (a bug) is reported. */
+  logger?: Logger,
 ): void {
   if (!isPluginOperation(op)) {
     settle(
@@ -102,6 +106,10 @@ export function runPluginRequest(
     request = parseRequest(pluginRequests[op].request, body);
   } catch (error) {
     settle(false, error);
+    return;
+  }
+  if (op === 'units/update') {
+    runBatchedUpdates(core, hardware, (request as BatchedUpdates).updates, settle, logger);
     return;
   }
   const operation = pluginOperations[op] as AnyPluginOperation;
@@ -150,12 +158,14 @@ export async function handleBridgeRequest(
  * instead (e.g. devices/list of a plugin with huge sValues). The envelope is built here from typed values, so it
  * is not validated again on the way out.
  */
-function encodeResponse(response: ResponseEnvelope): string {
+function encodeResponse(response: ResponseEnvelope, slimmer?: (data: unknown) => unknown): string {
   const text = JSON.stringify(response);
   // A UTF-16 code unit is at most 3 UTF-8 bytes: the usual small answer needs no byte count.
   if (text.length <= MAX_PAYLOAD_BYTES / 3) return text;
   const size = Buffer.byteLength(text);
   if (size <= MAX_PAYLOAD_BYTES) return text;
+  // An answer to writes that committed must not turn into an error: send what still fits.
+  if (slimmer) return encodeResponse({ ...response, data: slimmer(response.data) });
   return JSON.stringify({
     status: 'error',
     error: `the answer is ${size} bytes, more than the ${MAX_PAYLOAD_BYTES} bytes a message may carry; ask for less (e.g. one device or unit at a time)`,
@@ -206,6 +216,12 @@ export function serveRequests(options: RequestServerOptions): void {
   );
 }
 
+/** How an answer too large for one message is made smaller, for the operations that can be. */
+function slimmerFor(op: string): ((data: unknown) => unknown) | undefined {
+  if (op !== 'units/update') return undefined;
+  return (data) => withoutUnitRecords(data as PluginResponseData<'units/update'>);
+}
+
 /** What a plugin request's topic names, and where its answer goes. */
 interface PluginRoute {
   hw: string;
@@ -234,7 +250,9 @@ function servePluginRequests(options: RequestServerOptions): void {
     logger.warn({ err: (error as Error).message }, 'could not publish a response');
   const respond = (route: PluginRoute, response: ResponseEnvelope) =>
     bus
-      .publishRaw(route.responseTopic, encodeResponse(response), { qos: topics.pluginResponse.qos })
+      .publishRaw(route.responseTopic, encodeResponse(response, slimmerFor(route.op)), {
+        qos: topics.pluginResponse.qos,
+      })
       .catch(reportUnsent);
 
   bus.subscribeRaw(
@@ -252,11 +270,17 @@ function servePluginRequests(options: RequestServerOptions): void {
       if (!decoded.ok) return respond(route, { status: 'error', error: `invalid request: ${decoded.error}` });
       const envelope = decoded.value;
       const { transaction } = envelope;
-      runPluginRequest(core, route.hw, route.op, envelope, (ok, valueOrError) =>
-        respond(
-          route,
-          envelopeFor(ok, valueOrError, transaction, logger, { hardware: route.hw, op: route.op }),
-        ),
+      runPluginRequest(
+        core,
+        route.hw,
+        route.op,
+        envelope,
+        (ok, valueOrError) =>
+          respond(
+            route,
+            envelopeFor(ok, valueOrError, transaction, logger, { hardware: route.hw, op: route.op }),
+          ),
+        logger,
       );
     },
     topics.pluginRequest.qos,

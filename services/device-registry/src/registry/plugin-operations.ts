@@ -22,7 +22,10 @@ export interface PluginOperation<Op extends PluginRequestOp> {
   run(scope: OperationScope, hardware: string, request: Request<Op>): PluginResponseData<Op>;
 }
 
-type PluginOperations = { [Op in PluginRequestOp]: PluginOperation<Op> };
+/** `units/update` is not one operation but several `unit/update`s: see protocol/batched-updates.ts. */
+export type SingleOperation = Exclude<PluginRequestOp, 'units/update'>;
+
+type PluginOperations = { [Op in SingleOperation]: PluginOperation<Op> };
 
 function legacyConflicts(hardware: Hardware): number[] {
   const seen = new Set<number>();

@@ -7,6 +7,7 @@ import {
   type PluginCommand,
   type PluginEvent,
   type PluginLifecycle,
+  type PluginRequest,
   type PluginRequestClient,
   type PluginRequestOp,
   pluginRequests,
@@ -16,6 +17,7 @@ import {
   topics,
 } from '@wattbus/shared';
 import type { Feed } from '../ipc/messages.js';
+import { type Forward, type Forwarded, UpdateBatcher } from './update-batcher.js';
 
 export interface BusLinkHandlers {
   reading(reading: Reading): void;
@@ -37,6 +39,7 @@ export interface RequestFailure {
  */
 export class PluginBusLink {
   private readonly requests: PluginRequestClient;
+  private readonly updates: UpdateBatcher;
   private readonly feeds = new Set<Feed>();
   private readonly latest: { reading?: Reading; energy?: Energy; settings?: BridgeSettings } = {};
 
@@ -47,6 +50,7 @@ export class PluginBusLink {
     private readonly handlers: BusLinkHandlers,
   ) {
     this.requests = createPluginRequestClient(bus, hw);
+    this.updates = new UpdateBatcher(this.forward);
   }
 
   /** Commands and events are always subscribed: the registry routes them whether or not the plugin is up. */
@@ -108,16 +112,25 @@ export class PluginBusLink {
     return this.latest.settings;
   }
 
-  /** Forwards a plugin request to the registry; the response's data, or why it failed. */
-  async request(op: string, payload: Record<string, unknown>): Promise<{ data: unknown } | RequestFailure> {
+  /**
+   * Forwards a plugin request to the registry; the response's data, or why it failed. Unit updates go through the
+   * batcher; any other request first sends the updates queued before it, so the registry sees them in order.
+   */
+  request(op: string, payload: Record<string, unknown>): Promise<Forwarded> {
     if (!Object.hasOwn(pluginRequests, op)) {
-      return {
+      return Promise.resolve({
         error: `unknown request ${JSON.stringify(op)}; known: ${Object.keys(pluginRequests).join(', ')}`,
         timedOut: false,
-      };
+      });
     }
+    if (op === 'unit/update') return this.updates.add(payload as PluginRequest<'unit/update'>);
+    this.updates.flush();
+    return this.forward(op as PluginRequestOp, payload as never);
+  }
+
+  private readonly forward: Forward = async (op, payload) => {
     try {
-      return { data: await this.requests.request(op as PluginRequestOp, payload as never) };
+      return { data: await this.requests.request(op, payload) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return {
@@ -125,7 +138,7 @@ export class PluginBusLink {
         timedOut: error instanceof RequestError && error.timedOut,
       };
     }
-  }
+  };
 
   lifecycle(type: PluginLifecycle['type'], data: Record<string, unknown>): void {
     this.bus
@@ -144,6 +157,7 @@ export class PluginBusLink {
   }
 
   cancelRequests(reason: string): void {
+    this.updates.cancel(reason);
     this.requests.cancelAll(reason);
   }
 }
