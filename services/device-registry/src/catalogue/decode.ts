@@ -56,9 +56,12 @@ function isByte(value: unknown): value is number {
 
 /** Drops undefined entries, so the retained state only lists what the type defines. */
 function defined(values: DecodedValues): DecodedValues {
-  return Object.fromEntries(
-    Object.entries(values).filter(([, value]) => value !== undefined),
-  ) as DecodedValues;
+  const kept: Record<string, unknown> = {};
+  for (const key in values) {
+    const value = values[key as keyof DecodedValues];
+    if (value !== undefined) kept[key] = value;
+  }
+  return kept as DecodedValues;
 }
 
 function meterValues(switchtype: number, counter: number | undefined): DecodedValues {
