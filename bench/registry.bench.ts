@@ -42,6 +42,12 @@ const MQTT_UNITS = 100;
 const MANY_UNITS = 2000;
 const THROUGHPUT_SECONDS = 5;
 const ROUND_TRIPS = 400;
+/**
+ * Round trips made before the timed ones and not counted: the first ones run code that is not compiled yet and
+ * fill the services' caches (in a trial run the very first took 10.5-17.0 ms against medians of 2.4-4.9 ms), which
+ * is start-up, not the steady state the target is about.
+ */
+const WARM_UP_ROUND_TRIPS = 20;
 const WINDOW = 1000;
 
 type Synchronous = 'normal' | 'full';
@@ -386,7 +392,7 @@ async function commandRoundTrip(
   const sender = noDelay(await mqtt.connectAsync(broker.url, { protocolVersion: 5 }));
   const latencies: number[] = [];
   let lost = 0;
-  for (let i = 0; i < ROUND_TRIPS; i++) {
+  for (let i = -WARM_UP_ROUND_TRIPS; i < ROUND_TRIPS; i++) {
     const on = i % 2 === 0;
     const started = performance.now();
     const arrived = await new Promise<boolean>((resolve) => {
@@ -401,6 +407,7 @@ async function commandRoundTrip(
       sender.publish('wattbus/devices/lamp/lamp/1/set', on ? 'On' : 'Off', { qos: 1 });
     });
     waiting = undefined;
+    if (i < 0) continue;
     if (arrived) latencies.push(performance.now() - started);
     else lost++;
   }
@@ -409,7 +416,7 @@ async function commandRoundTrip(
   await plugin.close();
   await registry.stop();
   latencies.sort((a, b) => a - b);
-  const detail = `${latencies.length} round trips (set -> onCommand -> Update -> retained state), ${lost} lost or over 2 s; QoS 1 throughout; max ${latencies.at(-1)?.toFixed(1)} ms`;
+  const detail = `${latencies.length} round trips (set -> onCommand -> Update -> retained state) after ${WARM_UP_ROUND_TRIPS} not counted, ${lost} lost or over 2 s; QoS 1 throughout; max ${latencies.at(-1)?.toFixed(1)} ms`;
   const p99 = percentile(latencies, 99);
   const name = (which: string) =>
     `command round trip ${which} (${broker.kind} broker, synchronous=${synchronous})${build.label}`;
