@@ -43,11 +43,18 @@ afterEach(async () => {
   await stopAllProcesses();
 });
 
-interface UpdateMessage {
-  unit?: number;
+interface UnitUpdate {
+  unit: number;
   changes?: { sValue?: string };
+}
+interface UpdateResult {
+  unit?: { unit: number; deviceId: string; sValue: string };
+}
+/** A `unit/update` or `units/update` (the runner sends a burst as the latter) request or response. */
+interface UpdateMessage extends Partial<UnitUpdate> {
+  updates?: UnitUpdate[];
   status?: string;
-  data?: { unit?: { unit: number; deviceId: string; sValue: string } };
+  data?: UpdateResult & { results?: UpdateResult[] };
 }
 
 describe('the registry killed with kill -9 during a burst of unit updates', () => {
@@ -64,19 +71,25 @@ describe('the registry killed with kill -9 during a burst of unit updates', () =
     cleanup.push(() => spy.close());
     spy.client.on('message', (topic, payload) => {
       const message = JSON.parse(payload.toString('utf8')) as UpdateMessage;
-      if (topic.endsWith('/request/unit/update')) {
-        const value = Number(message.changes?.sValue);
-        sent.set(message.unit!, Math.max(sent.get(message.unit!) ?? 0, value));
-      } else if (message.status === 'ok' && message.data?.unit) {
-        const { unit, sValue } = message.data.unit;
-        acked.set(unit, Math.max(acked.get(unit) ?? 0, Number(sValue)));
-        ackCount++;
+      if (topic.includes('/request/')) {
+        for (const update of message.updates ?? [message as UnitUpdate]) {
+          const value = Number(update.changes?.sValue);
+          sent.set(update.unit, Math.max(sent.get(update.unit) ?? 0, value));
+        }
+      } else if (message.status === 'ok') {
+        for (const result of message.data?.results ?? [message.data ?? {}]) {
+          if (!result.unit) continue;
+          const { unit, sValue } = result.unit;
+          acked.set(unit, Math.max(acked.get(unit) ?? 0, Number(sValue)));
+          ackCount++;
+        }
       }
     });
-    await spy.subscribe([
-      'wattbus/plugins/burst/request/unit/update',
-      'wattbus/plugins/burst/response/unit/update',
-    ]);
+    await spy.subscribe(
+      ['request', 'response'].flatMap((way) =>
+        ['unit/update', 'units/update'].map((op) => `wattbus/plugins/burst/${way}/${op}`),
+      ),
+    );
     const watcher = await TestClient.connect(broker.url);
     cleanup.push(() => watcher.close());
     await watcher.subscribe([

@@ -71,6 +71,9 @@ export class RequestClient<Ops extends Operations> {
         operation,
       });
     });
+    // The answer (or cancelAll) may settle it while the publish below still waits for the broker: it is awaited
+    // after that, so mark it handled now, or its rejection would count as unhandled and end the process.
+    response.catch(() => {});
     const body = JSON.stringify({ ...(checked.data as object), transaction });
     await this.bus.publishRaw(this.requestTopic(operation), body, { qos: 1 });
     return (await response) as z.infer<Ops[Op]['response']>;
