@@ -30,14 +30,7 @@ beforeAll(async () => {
     layout: 'extended',
     settings: {},
   });
-  for (let unit = 1; unit <= 5; unit++) {
-    await plugin.client.request('unit/create', {
-      deviceId: 'board',
-      unit,
-      name: `m${unit}`,
-      typeName: 'kWh',
-    });
-  }
+  await createMeters('board', 5);
 });
 
 afterAll(async () => {
@@ -47,6 +40,19 @@ afterAll(async () => {
   await broker?.stop();
   dir.remove();
 });
+
+/** kWh units 1..count of one device. */
+async function createMeters(deviceId: string, count: number, fields: { description?: string } = {}) {
+  for (let unit = 1; unit <= count; unit++) {
+    await plugin.client.request('unit/create', {
+      deviceId,
+      unit,
+      name: `${deviceId} ${unit}`,
+      typeName: 'kWh',
+      ...fields,
+    });
+  }
+}
 
 const stateOf = (device: string, unit: number, predicate: (state: UnitState) => boolean) =>
   readRetainedJson<UnitState>(
@@ -146,16 +152,7 @@ describe('units/update', () => {
 
   it('leaves the unit records out of an answer too large for one message, but never a result', async () => {
     // 80 units whose records carry 4 000 characters each: their answer would be over 256 KiB.
-    const long = 'd'.repeat(4000);
-    for (let unit = 1; unit <= 80; unit++) {
-      await plugin.client.request('unit/create', {
-        deviceId: 'wide',
-        unit,
-        name: `w${unit}`,
-        typeName: 'kWh',
-        description: long,
-      });
-    }
+    await createMeters('wide', 80, { description: 'd'.repeat(4000) });
     const updates = Array.from({ length: 80 }, (_, index) => ({
       deviceId: 'wide',
       unit: index + 1,
