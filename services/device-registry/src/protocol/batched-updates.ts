@@ -9,7 +9,7 @@ type UnitUpdate = BatchedUpdates['updates'][number];
 type BatchAnswer = PluginResponseData<'units/update'>;
 
 /**
- * `units/update`: each update is queued as its own `unit/update`, so all of them go into the same group commit and
+ * `units/update`: each update is queued as its own `unit/update`, all in one turn, so they share a group commit and
  * each one is refused alone (unknown unit, an sValue that does not fit the type) without touching the others. The
  * request is answered once, when the last of them has settled, which is after the commit: every result without an
  * error is durable.
