@@ -2,10 +2,10 @@ import type { Logger, PluginResponseData, UnitsUpdateRequest, UnitUpdateResult }
 import type { z } from 'zod';
 import { pluginOperations } from '../registry/plugin-operations.js';
 import type { RegistryCore } from '../registry/registry-core.js';
-import { RequestFailure, type Settle } from '../store/group-commit.js';
+import type { Settle } from '../store/group-commit.js';
+import { failureMessage } from './failure-message.js';
 
 export type BatchedUpdates = z.output<typeof UnitsUpdateRequest>;
-type UnitUpdate = BatchedUpdates['updates'][number];
 type BatchAnswer = PluginResponseData<'units/update'>;
 
 /**
@@ -32,21 +32,18 @@ export function runBatchedUpdates(
       (ok, valueOrError) => {
         results[index] = ok
           ? (valueOrError as UnitUpdateResult)
-          : { error: refusal(valueOrError, hardware, update, logger) };
+          : {
+              error: failureMessage(valueOrError, logger, {
+                hardware,
+                op: 'units/update',
+                deviceId: update.deviceId,
+                unit: update.unit,
+              }),
+            };
         if (--waiting === 0) settle(true, { results });
       },
     );
   });
-}
-
-/** Why one update was refused; an unexpected error (a bug) is logged whole and answered by its message only. */
-function refusal(error: unknown, hardware: string, update: UnitUpdate, logger: Logger | undefined): string {
-  if (error instanceof RequestFailure) return error.message;
-  logger?.error(
-    { hardware, op: 'units/update', deviceId: update.deviceId, unit: update.unit, err: error },
-    'request failed unexpectedly',
-  );
-  return `internal error: ${(error as Error).message}`;
 }
 
 /**

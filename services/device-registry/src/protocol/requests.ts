@@ -21,6 +21,7 @@ import { pluginOperations } from '../registry/plugin-operations.js';
 import type { RegistryCore } from '../registry/registry-core.js';
 import { RequestFailure, type Settle } from '../store/group-commit.js';
 import { type BatchedUpdates, runBatchedUpdates, withoutUnitRecords } from './batched-updates.js';
+import { failureMessage } from './failure-message.js';
 
 const STALE = 'retained requests are stale and are ignored';
 
@@ -43,15 +44,9 @@ export function envelopeFor(
   logger: Logger,
   context: Record<string, unknown>,
 ): ResponseEnvelope {
-  let fields: ResponseEnvelope;
-  if (ok) fields = { status: 'ok', data: valueOrError };
-  else if (valueOrError instanceof RequestFailure) {
-    logger.debug({ ...context, error: valueOrError.message }, 'request refused');
-    fields = { status: 'error', error: valueOrError.message };
-  } else {
-    logger.error({ ...context, err: valueOrError }, 'request failed unexpectedly');
-    fields = { status: 'error', error: `internal error: ${(valueOrError as Error).message}` };
-  }
+  const fields: ResponseEnvelope = ok
+    ? { status: 'ok', data: valueOrError }
+    : { status: 'error', error: failureMessage(valueOrError, logger, context) };
   if (transaction !== undefined) fields.transaction = transaction;
   return fields;
 }
@@ -216,11 +211,10 @@ export function serveRequests(options: RequestServerOptions): void {
   );
 }
 
-/** How an answer too large for one message is made smaller, for the operations that can be. */
-function slimmerFor(op: string): ((data: unknown) => unknown) | undefined {
-  if (op !== 'units/update') return undefined;
-  return (data) => withoutUnitRecords(data as PluginResponseData<'units/update'>);
-}
+/** How an answer too large for one message is made smaller, for the operations whose answer can be. */
+const slimmers: Partial<Record<string, (data: unknown) => unknown>> = {
+  'units/update': (data) => withoutUnitRecords(data as PluginResponseData<'units/update'>),
+};
 
 /** What a plugin request's topic names, and where its answer goes. */
 interface PluginRoute {
@@ -250,7 +244,7 @@ function servePluginRequests(options: RequestServerOptions): void {
     logger.warn({ err: (error as Error).message }, 'could not publish a response');
   const respond = (route: PluginRoute, response: ResponseEnvelope) =>
     bus
-      .publishRaw(route.responseTopic, encodeResponse(response, slimmerFor(route.op)), {
+      .publishRaw(route.responseTopic, encodeResponse(response, slimmers[route.op]), {
         qos: topics.pluginResponse.qos,
       })
       .catch(reportUnsent);
