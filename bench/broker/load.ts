@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSeconds, memory } from '../lib/proc-stats.js';
 import { PublishTemplate, RawMqttClient } from './raw-mqtt.js';
 
@@ -38,7 +39,6 @@ export interface LatencyResult {
   samples: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const yieldToIo = () => new Promise((resolve) => setImmediate(resolve));
 let runs = 0;
 

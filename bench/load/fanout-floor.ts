@@ -2,6 +2,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
 import { startMosquitto, startWattbusBroker, type TestBroker } from '../../test/helpers/brokers.js';
 import { REPO_ROOT } from '../../test/helpers/processes.js';
@@ -32,7 +33,6 @@ export interface FloorResult {
 }
 
 const TOPIC = 'wattbus-bench/readings';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A JSON payload carrying its send time, as large as the load test's readings (3 channels: about 690 bytes). */
 function payload(sentAt: number): string {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
 import { freePort, waitForPort } from '../../test/helpers/ports.js';
 import { REPO_ROOT, type ServiceProcess, spawnNode } from '../../test/helpers/processes.js';
@@ -93,7 +94,6 @@ export interface LoadReport {
   machine: { busy: number; others: number; cores: number; loadAverage: number };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const IDLE_SECONDS = 5;
 const FIXTURES = join(REPO_ROOT, 'bench', 'fixtures', 'plugins');
 

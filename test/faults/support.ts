@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Energy, UnitState } from '@wattbus/shared';
 import type { TestClient } from '../helpers/mqtt.js';
 import { REPO_ROOT, type ServiceProcess } from '../helpers/processes.js';
@@ -6,7 +7,7 @@ import { REPO_ROOT, type ServiceProcess } from '../helpers/processes.js';
 /** Fixture plugins of the fault suites (`fault_probe`), for the runners' `--plugins-dir`. */
 export const FIXTURE_PLUGINS = join(REPO_ROOT, 'test/fixtures/plugins');
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /** A log line of a service (pino JSON), parsed; undefined for lines that are not JSON. */
 export function parseLog(line: string): Record<string, unknown> | undefined {
