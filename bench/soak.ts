@@ -2,25 +2,25 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadResults, loadTables } from './load/report-load.js';
-import { runLoad } from './load/run-load.js';
+import { runLoad, SOAK } from './load/run-load.js';
 import { LOAD } from './load.bench.js';
 import { type BenchSuite, formatSection, machineLines } from './report.js';
 
 /**
- * `npm run soak`: the load test in full (issue 8): 60 s measured after 15 s of warm-up, printed as the same report
- * as `npm run bench` gives for its shorter form. Options: `--seconds N` (measured window), `--warmup N`,
- * `--runners N` and `--unit-rate N` (other loads than issue 8's), `--plugin-node-options "<flags>"` (the plugin
- * processes' node_options, to compare against the runner's default), `--runner-v8 default` (the runner supervisors
- * without the V8 flags of the runner's main.js, see bench/fixtures/runner-default-v8.mjs), `--broker-node-options
- * "<flags>"` (the broker's NODE_OPTIONS).
+ * `npm run soak`: the load test in full (issue 8): 60 s measured after 120 s of warm-up (see SOAK), printed as
+ * the same report as `npm run bench` gives for its shorter form. Options: `--seconds N` (measured window),
+ * `--warmup N`, `--runners N` and `--unit-rate N` (other loads than issue 8's), `--plugin-node-options "<flags>"`
+ * (the plugin processes' node_options, to compare against the runner's default), `--runner-v8 default` (the runner
+ * supervisors without the V8 flags of the runner's main.js, see bench/fixtures/runner-default-v8.mjs),
+ * `--broker-node-options "<flags>"` (the broker's NODE_OPTIONS).
  */
 const args = process.argv.slice(2);
 const option = (name: string) => {
   const index = args.indexOf(`--${name}`);
   return index >= 0 ? args[index + 1] : undefined;
 };
-const seconds = Number(option('seconds') ?? 60);
-const warmup = Number(option('warmup') ?? 15);
+const seconds = Number(option('seconds') ?? SOAK.measureSeconds);
+const warmup = Number(option('warmup') ?? SOAK.warmupSeconds);
 const runners = Number(option('runners') ?? LOAD.runners);
 const unitRate = Number(option('unit-rate') ?? LOAD.unitRate);
 const runnerV8 = option('runner-v8') ?? 'runner';

@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import type { BenchResult } from '../report.js';
 import { formatNumber } from '../report.js';
-import type { LoadReport, ProcessFigures, Role } from './run-load.js';
+import { type LoadReport, type ProcessFigures, type Role, SOAK } from './run-load.js';
 
 /** The load test's figures as benchmark results (each with its target), and tables of every process. */
 
@@ -13,6 +13,17 @@ const growth = (process: ProcessFigures) => (process.endRss - process.warmRss) /
 const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
 const mib = (value: number | undefined) => (value === undefined ? '' : value.toFixed(1));
 const ms = (value: number) => `${formatNumber(value)} ms`;
+
+/** How the V8 heap of a service changed over the window, when it was logged: what RSS growth is made of. */
+function heapChange(process: ProcessFigures): string {
+  const heap = process.heapSeries;
+  if (!heap || heap.length === 0) return '';
+  const first = heap[0]!;
+  const last = heap.at(-1)!;
+  return ` (V8 young generation ${mib(first.young)} -> ${mib(last.young)} MiB, old generation in use ${mib(
+    first.old,
+  )} -> ${mib(last.old)} MiB)`;
+}
 
 function largest(processes: ProcessFigures[], value: (process: ProcessFigures) => number) {
   return processes.reduce((best, process) => (value(process) > value(best) ? process : best));
@@ -58,6 +69,7 @@ export function loadResults(report: LoadReport): BenchResult[] {
   const services = report.processes.filter((process) =>
     ['broker', 'registry', 'sampler'].includes(process.role),
   );
+  const soakLong = options.warmupSeconds >= SOAK.warmupSeconds;
   const runners = ofRole(report, 'runner');
   const plugins = ofRole(report, 'plugin');
   const idle = (processes: ProcessFigures[]) => largest(processes, (process) => process.idleRss ?? 0);
@@ -110,10 +122,17 @@ export function loadResults(report: LoadReport): BenchResult[] {
       name: 'largest RSS growth over the measured window',
       value: growth(grown) * 100,
       unit: '%',
-      target: `<= ${GROWTH_TARGET * 100} % for every wattbus process`,
-      met: growth(grown) <= GROWTH_TARGET,
+      // Only a window that starts once the services are warm can hold a process to the target (see SOAK).
+      ...(soakLong
+        ? {
+            target: `<= ${GROWTH_TARGET * 100} % for every wattbus process`,
+            met: growth(grown) <= GROWTH_TARGET,
+          }
+        : {
+            target: `context: the <= ${GROWTH_TARGET * 100} % target is judged by \`npm run soak\` (docs/soak.md), after ${SOAK.warmupSeconds} s of warm-up`,
+          }),
       detail:
-        `${grown.name}: ${mib(grown.warmRss)} -> ${mib(grown.endRss)} MiB; ` +
+        `${grown.name}: ${mib(grown.warmRss)} -> ${mib(grown.endRss)} MiB${heapChange(grown)}; ` +
         services.map((process) => `${process.name} ${percent(growth(process))}`).join(', ') +
         `; runners at most ${percent(growth(largest(runners, growth)))}, plugin processes at most ` +
         `${percent(growth(largest(plugins, growth)))} (every process in the table below)`,
@@ -147,6 +166,23 @@ const ROLE_NAMES: Record<Role, string> = {
   plugin: 'plugin processes (load probe)',
   bench: 'bench process (unit load client, monitor)',
 };
+
+/** The services' V8 heap at the same moments as their RSS, where it was logged. */
+function heapLines(series: ProcessFigures[]): string[] {
+  const logged = series.filter((process) => process.heapSeries);
+  if (logged.length === 0) return [];
+  return [
+    'Their V8 heap at the same moments, young generation size / old generation in use (MiB): a leak shows as an',
+    'old generation that keeps growing, while a young generation that steps up to its limit and stays there is V8',
+    'sizing itself to the load:',
+    '',
+    ...logged.map(
+      (process) =>
+        `- ${process.name}: ${process.heapSeries!.map((heap) => `${mib(heap.young)}/${mib(heap.old)}`).join(', ')}`,
+    ),
+    '',
+  ];
+}
 
 /** Markdown: CPU and RSS per role, then every process. */
 export function loadTables(report: LoadReport): string {
@@ -192,6 +228,7 @@ export function loadTables(report: LoadReport): string {
     '',
     ...series.map((process) => `- ${process.name}: ${process.rssSeries.map(mib).join(', ')}`),
     '',
+    ...heapLines(series),
     '<details><summary>Every process</summary>',
     '',
     '| process | pid | CPU | CPU idle | RSS idle | RSS warm | RSS end | growth |',

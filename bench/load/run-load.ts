@@ -52,6 +52,11 @@ export interface ProcessFigures {
   maxRss: number;
   /** RSS at the start of the window and then every few seconds, MiB. */
   rssSeries: number[];
+  /**
+   * The broker's and the registry's V8 heap at the same moments (bench/fixtures/heap-log.cjs), MiB: the young
+   * generation's size and the old generation in use.
+   */
+  heapSeries?: { young: number; old: number }[];
   /** CPU while idle (runners up, no readings, no unit updates), in cores. */
   idleCpu?: number;
   /** CPU during the measured window, in cores (1 = one core busy). */
@@ -94,8 +99,38 @@ export interface LoadReport {
   machine: { busy: number; others: number; cores: number; loadAverage: number };
 }
 
+/**
+ * `npm run soak`'s defaults. "Once warm": under this load the broker's young generation doubles in steps up to the
+ * 2 x 64 MB that its --max-semi-space-size allows, 80-90 s after the load starts (runs of 2026-11-22 05:42 and 05:48
+ * UTC), then stays there, while its old generation is flat throughout. A window that starts earlier measures that
+ * sizing, not a leak; so the RSS growth target is judged only after this warm-up.
+ */
+export const SOAK = { warmupSeconds: 120, measureSeconds: 60 };
+
 const IDLE_SECONDS = 5;
 const FIXTURES = join(REPO_ROOT, 'bench', 'fixtures', 'plugins');
+const HEAP_LOG = join(REPO_ROOT, 'bench', 'fixtures', 'heap-log.cjs');
+
+/** The environment that makes a service log its V8 heap into `file` (bench/fixtures/heap-log.cjs). */
+function heapLogged(nodeOptions: string, file: string): Record<string, string> {
+  return { NODE_OPTIONS: `${nodeOptions} --require ${HEAP_LOG}`.trim(), WATTBUS_BENCH_HEAP_FILE: file };
+}
+
+/** For each moment in `times` (epoch ms), the last heap sample taken by then, in MiB. */
+function heapAt(file: string, times: number[]): { young: number; old: number }[] | undefined {
+  if (!existsSync(file)) return undefined;
+  const samples = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split(' ').map(Number) as [number, number, number]);
+  const result: { young: number; old: number }[] = [];
+  for (const time of times) {
+    const last = samples.findLast(([at]) => at <= time);
+    if (!last) return undefined;
+    result.push({ young: last[1] / 2 ** 20, old: last[2] / 2 ** 20 });
+  }
+  return result;
+}
 
 function configText(options: {
   dir: string;
@@ -245,15 +280,26 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   try {
     const brokerNodeOptions = options.brokerNodeOptions ?? shippedBrokerNodeOptions() ?? '';
     progress('starting the broker and the registry');
-    const broker = start('broker', 'broker', 'services/broker/dist/main.js', [], {
-      NODE_OPTIONS: brokerNodeOptions,
-    });
+    const heapFile = (role: Role) => join(dir.path, `heap-${role}.log`);
+    const broker = start(
+      'broker',
+      'broker',
+      'services/broker/dist/main.js',
+      [],
+      heapLogged(brokerNodeOptions, heapFile('broker')),
+    );
     await Promise.race([
       waitForPort(brokerPort, 30_000),
       broker.exited.then(() => Promise.reject(new Error(`broker exited:\n${broker.lines.join('\n')}`))),
     ]);
     watch = await monitor(`mqtt://127.0.0.1:${brokerPort}`);
-    start('registry', 'registry', 'services/device-registry/dist/main.js');
+    start(
+      'registry',
+      'registry',
+      'services/device-registry/dist/main.js',
+      [],
+      heapLogged(process.env.NODE_OPTIONS ?? '', heapFile('registry')),
+    );
     const online = (topic: string) => () => watch!.states.get(topic) === 'online';
     await watch.until('the registry', online('wattbus/registry/state'), 60_000);
 
@@ -325,6 +371,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const warm = tracked.map((entry) => ({ rss: memory(entry.pid).rss, cpu: cpuSeconds(entry.pid) }));
     const maxRss = warm.map((entry) => entry.rss);
     const rssSeries = warm.map((entry) => [entry.rss]);
+    const seriesTimes = [Date.now()];
     const machineAtWarm = machineCpu();
     const windowStart = Date.now();
     const windowStartedAt = performance.now();
@@ -339,6 +386,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         maxRss[i] = Math.max(maxRss[i]!, rss);
         rssSeries[i]!.push(rss);
       });
+      seriesTimes.push(Date.now());
       failIfDead(tracked);
     }
     const seconds = (performance.now() - windowStartedAt) / 1000;
@@ -416,6 +464,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       idleRss: idle.get(entry.pid)?.rss,
       idleCpu: idle.get(entry.pid)?.cpu,
       rssSeries: rssSeries[i]!,
+      heapSeries:
+        entry.role === 'broker' || entry.role === 'registry'
+          ? heapAt(heapFile(entry.role), seriesTimes)
+          : undefined,
       warmRss: warm[i]!.rss,
       endRss: end[i]!.rss,
       maxRss: maxRss[i]!,
