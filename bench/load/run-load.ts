@@ -10,6 +10,7 @@ import { TEST_CHANNELS, TEST_GRID } from '../../test/helpers/stack.js';
 import { tempDir } from '../../test/helpers/temp.js';
 import { childrenOf, cpuSeconds, machineCpu, memory, percentile } from '../lib/proc-stats.js';
 import { shippedBrokerNodeOptions } from '../lib/shipped-broker.js';
+import { type HeapSample, heapAt, heapLogged } from './heap-log.js';
 import { UnitLoad, type UnitLoadWindow } from './unit-load.js';
 
 /**
@@ -52,11 +53,8 @@ export interface ProcessFigures {
   maxRss: number;
   /** RSS at the start of the window and then every few seconds, MiB. */
   rssSeries: number[];
-  /**
-   * The broker's and the registry's V8 heap at the same moments (bench/fixtures/heap-log.cjs), MiB: the young
-   * generation's size and the old generation in use.
-   */
-  heapSeries?: { young: number; old: number }[];
+  /** The broker's and the registry's V8 heap at the same moments (bench/load/heap-log.ts). */
+  heapSeries?: HeapSample[];
   /** CPU while idle (runners up, no readings, no unit updates), in cores. */
   idleCpu?: number;
   /** CPU during the measured window, in cores (1 = one core busy). */
@@ -109,29 +107,6 @@ export const SOAK = { warmupSeconds: 120, measureSeconds: 60 };
 
 const IDLE_SECONDS = 5;
 const FIXTURES = join(REPO_ROOT, 'bench', 'fixtures', 'plugins');
-const HEAP_LOG = join(REPO_ROOT, 'bench', 'fixtures', 'heap-log.cjs');
-
-/** The environment that makes a service log its V8 heap into `file` (bench/fixtures/heap-log.cjs). */
-function heapLogged(nodeOptions: string, file: string): Record<string, string> {
-  return { NODE_OPTIONS: `${nodeOptions} --require ${HEAP_LOG}`.trim(), WATTBUS_BENCH_HEAP_FILE: file };
-}
-
-/** For each moment in `times` (epoch ms), the last heap sample taken by then, in MiB. */
-function heapAt(file: string, times: number[]): { young: number; old: number }[] | undefined {
-  if (!existsSync(file)) return undefined;
-  const samples = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => line.split(' ').map(Number) as [number, number, number]);
-  const result: { young: number; old: number }[] = [];
-  for (const time of times) {
-    const last = samples.findLast(([at]) => at <= time);
-    if (!last) return undefined;
-    result.push({ young: last[1] / 2 ** 20, old: last[2] / 2 ** 20 });
-  }
-  return result;
-}
-
 function configText(options: {
   dir: string;
   brokerPort: number;
