@@ -86,4 +86,45 @@ describe('orderEmits', () => {
     expect(stalls.length).toBe(1);
     expect(gate.pending()).toBe(0);
   });
+
+  it('still delivers a publish that finishes after later ones were let past it', async () => {
+    const { url, aedes } = await startBroker(false);
+    const stalls: number[] = [];
+    orderEmits(aedes, 200, (waited) => stalls.push(waited));
+    const store = (aedes as unknown as { persistence: { storeRetained(packet: unknown): Promise<void> } })
+      .persistence;
+    const realStore = store.storeRetained.bind(store);
+    // A store write that takes longer than the gate waits, as on an overloaded machine.
+    store.storeRetained = (packet: { topic?: string }) =>
+      packet.topic === 'slow'
+        ? new Promise<void>((resolve) => setTimeout(resolve, 600)).then(() => realStore(packet))
+        : realStore(packet);
+    const client = await mqtt.connectAsync(url, { protocolVersion: 5 });
+    // A stored session too: its copy of a QoS 1 message is queued under the message's counter before delivery.
+    const persistent = await mqtt.connectAsync(url, {
+      protocolVersion: 4,
+      clientId: 'persistent',
+      clean: false,
+    });
+    cleanup.push(() => client.endAsync(true));
+    cleanup.push(() => persistent.endAsync(true));
+    const received: string[] = [];
+    const receivedStored: string[] = [];
+    client.on('message', (topic) => received.push(topic));
+    persistent.on('message', (topic) => receivedStored.push(topic));
+    // Overlapping subscriptions: each message must still arrive once.
+    await client.subscribeAsync(['#', 'slow', 'after'], { qos: 1 });
+    await persistent.subscribeAsync('#', { qos: 1 });
+    client.publish('slow', 'x', { qos: 1, retain: true });
+    client.publish('after', 'y', { qos: 1 });
+    await expect.poll(() => received, { timeout: 3000 }).toContain('after');
+    expect(stalls.length).toBe(1);
+    await expect.poll(() => received, { timeout: 3000 }).toContain('slow');
+    client.publish('next', 'z', { qos: 1 });
+    await expect.poll(() => received, { timeout: 3000 }).toContain('next');
+    await expect.poll(() => receivedStored, { timeout: 3000 }).toContain('next');
+    expect(received).toEqual(['after', 'slow', 'next']);
+    expect(receivedStored).toEqual(['after', 'slow', 'next']);
+    expect(persistent.connected).toBe(true);
+  });
 });

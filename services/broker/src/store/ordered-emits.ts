@@ -1,4 +1,5 @@
 import type { Aedes } from 'aedes';
+import { deliverOvertaken } from './overtaken-delivery.js';
 
 /**
  * Works around message loss in aedes: a client drops any message whose broker counter is lower than the highest
@@ -12,7 +13,7 @@ import type { Aedes } from 'aedes';
  * The gate releases emits in the order the publishes started. Store work still runs concurrently; only delivery
  * waits. A publish that never reaches its emit (its pipeline failed) is dropped from the order when it completes,
  * and one that takes longer than `maxWaitMs` stops holding up the others, so a stalled store cannot freeze
- * delivery.
+ * delivery; when it does finish, it is delivered late rather than lost (overtaken-delivery.ts).
  */
 export interface EmitGate {
   /** Publishes whose emit is still held or awaited. */
@@ -42,6 +43,7 @@ export function orderEmits(aedes: Aedes, maxWaitMs = 2000, onStall?: (waitedMs: 
   const publish = broker.publish.bind(aedes) as PublishFunction;
   const order: Slot[] = [];
   const byCounter = new Map<number, Slot>();
+  const late = deliverOvertaken(aedes);
   let timer: NodeJS.Timeout | undefined;
 
   const forget = (slot: Slot) => {
@@ -63,6 +65,7 @@ export function orderEmits(aedes: Aedes, maxWaitMs = 2000, onStall?: (waitedMs: 
       // The head is stuck (a store write that does not finish): stop ordering against it.
       onStall?.(waited);
       forget(head);
+      late.overtaken(head.counter);
     }
     clearTimeout(timer);
     timer = order.length > 0 ? setTimeout(flush, maxWaitMs) : undefined;
@@ -91,6 +94,7 @@ export function orderEmits(aedes: Aedes, maxWaitMs = 2000, onStall?: (waitedMs: 
         forget(slot);
         flush();
       }
+      if (slot) late.settled(slot.counter);
       done?.(error);
     };
     // aedes assigns the counter synchronously at the start of publish(); register the slot right after.
