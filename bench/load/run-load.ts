@@ -488,6 +488,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         loadAverage,
       },
     };
+  } catch (error) {
+    // What the services logged (warnings and errors at this test's log level) is what explains most failures.
+    const logs = tracked
+      .filter((entry) => entry.role !== 'runner' && entry.process && entry.process.lines.length > 0)
+      .map((entry) => `--- ${entry.name}, last lines:\n${entry.process!.lines.slice(-20).join('\n')}`);
+    if (logs.length === 0) throw error;
+    throw new Error(`${(error as Error).message}\n${logs.join('\n')}`, { cause: error });
   } finally {
     await unitLoad?.stop().catch(() => {});
     await watch?.close().catch(() => {});
