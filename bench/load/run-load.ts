@@ -107,6 +107,7 @@ export const SOAK = { warmupSeconds: 120, measureSeconds: 60 };
 
 const IDLE_SECONDS = 5;
 const FIXTURES = join(REPO_ROOT, 'bench', 'fixtures', 'plugins');
+
 function configText(options: {
   dir: string;
   brokerPort: number;
