@@ -204,14 +204,17 @@ interface Tracked {
   pid: number;
 }
 
+const exited = (entry: Tracked) => {
+  const child = entry.process?.child;
+  return child !== undefined && (child.exitCode !== null || child.signalCode !== null);
+};
+
+/** Its log lines are added to the error by runLoad. */
 function failIfDead(tracked: Tracked[]): void {
-  for (const entry of tracked) {
-    const child = entry.process?.child;
-    if (child && (child.exitCode !== null || child.signalCode !== null)) {
-      throw new Error(
-        `${entry.name} exited (${child.exitCode ?? child.signalCode}) during the load test:\n${entry.process!.lines.slice(-20).join('\n')}`,
-      );
-    }
+  const dead = tracked.find(exited);
+  if (dead) {
+    const { exitCode, signalCode } = dead.process!.child;
+    throw new Error(`${dead.name} exited (${exitCode ?? signalCode}) during the load test`);
   }
 }
 
@@ -266,7 +269,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     );
     await Promise.race([
       waitForPort(brokerPort, 30_000),
-      broker.exited.then(() => Promise.reject(new Error(`broker exited:\n${broker.lines.join('\n')}`))),
+      broker.exited.then(() => Promise.reject(new Error('the broker exited while starting'))),
     ]);
     watch = await monitor(`mqtt://127.0.0.1:${brokerPort}`);
     start(
@@ -357,13 +360,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const measureEnd = windowStartedAt + options.measureSeconds * 1000;
     while (performance.now() < measureEnd) {
       await sleep(Math.min(5000, measureEnd - performance.now()));
+      // First: a dead process has no /proc entry left to read.
+      failIfDead(tracked);
       tracked.forEach((entry, i) => {
         const rss = memory(entry.pid).rss;
         maxRss[i] = Math.max(maxRss[i]!, rss);
         rssSeries[i]!.push(rss);
       });
       seriesTimes.push(Date.now());
-      failIfDead(tracked);
     }
     const seconds = (performance.now() - windowStartedAt) / 1000;
     const windowEnd = Date.now();
@@ -490,9 +494,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       },
     };
   } catch (error) {
-    // What the services logged (warnings and errors at this test's log level) is what explains most failures.
+    // What the services and any process that exited logged (warnings and errors at this test's log level) is what
+    // explains most failures; fifty live runners' lines would bury it.
     const logs = tracked
-      .filter((entry) => entry.role !== 'runner' && entry.process && entry.process.lines.length > 0)
+      .filter(
+        (entry) =>
+          entry.process && entry.process.lines.length > 0 && (entry.role !== 'runner' || exited(entry)),
+      )
       .map((entry) => `--- ${entry.name}, last lines:\n${entry.process!.lines.slice(-20).join('\n')}`);
     if (logs.length === 0) throw error;
     throw new Error(`${(error as Error).message}\n${logs.join('\n')}`, { cause: error });
