@@ -6,9 +6,11 @@ import { cpuSeconds } from '../lib/proc-stats.js';
 import type { BenchResult } from '../report.js';
 
 /**
- * The ceiling under "durable unit updates over MQTT": the contract gives every changed unit a retained QoS 1 state
- * message, so the rate at which one mqtt.js client (as the registry is) can get retained QoS 1 messages of a unit
- * state's size accepted by the broker bounds the update rate, whatever the registry does. No registry runs here.
+ * How many retained QoS 1 messages of a unit state's size one mqtt.js client (as the registry is) can get accepted
+ * by the broker, with no registry and no subscriber. The contract gives every changed unit such a message; when
+ * updates to different units come faster than this, the registry sends each unit's latest state instead of every
+ * one (STATES_IN_FLIGHT in services/device-registry/src/publish/mqtt-outputs.ts), so this bounds the state
+ * messages, not the updates. No registry runs here.
  */
 const SECONDS = 5;
 const WINDOW = 1000;
@@ -68,7 +70,7 @@ export async function statePublishCeiling(broker: TestBroker): Promise<BenchResu
     name: `retained QoS 1 unit states alone, one mqtt.js client, no registry (${broker.kind} broker)`,
     value: acknowledged / seconds,
     unit: 'messages/s',
-    target: 'ceiling for the updates over MQTT on this broker',
+    target: 'context: the most state messages this broker takes from one client',
     detail:
       `${acknowledged} acknowledged in ${seconds.toFixed(1)} s, ${WINDOW} in flight over ${TOPICS} topics, ` +
       `${STATE.length}-byte payloads; CPU per message: client ${perMessage((own.user + own.system) / 1e6)} µs, ` +

@@ -238,9 +238,10 @@ export async function startRegistry(config: WattbusConfig, logger: Logger): Prom
       stopping = true;
       clearInterval(pruneTimer);
       discovery.stop();
-      outputs.stop();
       await http?.stop();
       commit.flush();
+      // After the last commit, so the states it changed are sent too.
+      outputs.stop();
       await bus.close();
       closeDatabase(storage.db, readOnly);
     },

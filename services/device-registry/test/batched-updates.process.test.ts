@@ -150,6 +150,41 @@ describe('units/update', () => {
     expect(await sValues()).toEqual(before);
   });
 
+  it("ends a burst to more units than may be in flight with every retained state at its unit's last update", async () => {
+    // 250 units changed three times over, faster than the broker acknowledges: more than STATES_IN_FLIGHT wait,
+    // and each must still end up published with its last value.
+    await createMeters('many', 250);
+    const requests: Promise<unknown>[] = [];
+    for (let round = 1; round <= 3; round++) {
+      const updates = Array.from({ length: 250 }, (_, index) => ({
+        deviceId: 'many',
+        unit: index + 1,
+        changes: { sValue: `${round};${index}` },
+      }));
+      for (let first = 0; first < updates.length; first += MAX_BATCHED_UPDATES) {
+        requests.push(
+          plugin.client.request('units/update', {
+            updates: updates.slice(first, first + MAX_BATCHED_UPDATES),
+          }),
+        );
+      }
+    }
+    await Promise.all(requests);
+    const behind = async () => {
+      // A new subscriber reads the broker's retained store, as Home Assistant does when it starts.
+      const reader = await TestClient.connect(broker.url);
+      await reader.subscribe('wattbus/devices/meters/many/+');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const latest = new Map(reader.messages.map((message) => [message.topic, message.text]));
+      await reader.close();
+      return Array.from({ length: 250 }, (_, index) => index).filter((index) => {
+        const text = latest.get(`wattbus/devices/meters/many/${index + 1}`);
+        return !text || (JSON.parse(text) as UnitState).sValue !== `3;${index}`;
+      }).length;
+    };
+    await expect.poll(behind, { timeout: 15_000, interval: 200 }).toBe(0);
+  });
+
   it('leaves the unit records out of an answer too large for one message, but never a result', async () => {
     // 80 units whose records carry 4 000 characters each: their answer would be over 256 KiB.
     await createMeters('wide', 80, { description: 'd'.repeat(4000) });
