@@ -54,4 +54,29 @@ describe('flattenEmitter', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(seen).toEqual(Array.from({ length: 201 }, (_, i) => i));
   });
+
+  it('keeps a deferred message ahead of the queue when another delivery frees a slot first', async () => {
+    // Two slots: while the first drain defers a message (its stack got deep), the second slot frees up. The next
+    // queued message must not start before the deferred one: aedes drops a message that arrives after a later one
+    // (its per-client dedupe by broker counter), so overtaking loses messages.
+    const mq = flattenEmitter(mqemitter({ concurrency: 2 }));
+    const seen: number[] = [];
+    mq.on('t', (message, done) => {
+      seen.push(message.i as number);
+      done();
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    const releases: (() => void)[] = [];
+    mq.on('hold', (_message, done) => {
+      releases.push(done);
+    });
+    mq.emit({ topic: 'hold' });
+    mq.emit({ topic: 'hold' });
+    for (let i = 0; i < 300; i++) mq.emit({ topic: 't', i });
+    releases[0]?.();
+    releases[1]?.();
+    mq.emit({ topic: 't', i: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual(Array.from({ length: 301 }, (_, i) => i));
+  });
 });
