@@ -22,6 +22,17 @@ function drainBacklog(mq: ReturnType<typeof mqemitter>, count: number): Promise<
   });
 }
 
+/** The `i` of every message on topic `t`, in the order delivered; each delivery finishes at once. */
+async function recordOrder(mq: ReturnType<typeof mqemitter>): Promise<number[]> {
+  const seen: number[] = [];
+  mq.on('t', (message, done) => {
+    seen.push(message.i as number);
+    done();
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  return seen;
+}
+
 describe('flattenEmitter', () => {
   it('reproduces the stack overflow of the unpatched emitter', async () => {
     const mq = mqemitter({ concurrency: 1 });
@@ -37,12 +48,7 @@ describe('flattenEmitter', () => {
 
   it('keeps later emits behind a deferred queued message', async () => {
     const mq = flattenEmitter(mqemitter({ concurrency: 1 }));
-    const seen: number[] = [];
-    mq.on('t', (message, done) => {
-      seen.push(message.i as number);
-      done();
-    });
-    await new Promise((resolve) => setImmediate(resolve));
+    const seen = await recordOrder(mq);
     let release: () => void = () => {};
     mq.on('hold', (_message, done) => {
       release = done;
@@ -60,12 +66,7 @@ describe('flattenEmitter', () => {
     // queued message must not start before the deferred one: aedes drops a message that arrives after a later one
     // (its per-client dedupe by broker counter), so overtaking loses messages.
     const mq = flattenEmitter(mqemitter({ concurrency: 2 }));
-    const seen: number[] = [];
-    mq.on('t', (message, done) => {
-      seen.push(message.i as number);
-      done();
-    });
-    await new Promise((resolve) => setImmediate(resolve));
+    const seen = await recordOrder(mq);
     const releases: (() => void)[] = [];
     mq.on('hold', (_message, done) => {
       releases.push(done);
