@@ -32,7 +32,8 @@ export const STATES_IN_FLIGHT = 100;
 /**
  * The one place the registry's output goes through (Zigbee2MQTT's publishEntityState): retained unit state,
  * `<base>/bridge/devices` and `/settings`, events, and discovery. Unit state changes are collected per commit and
- * each unit is published once with its latest state, so a burst of updates to one unit costs one message.
+ * each unit is published once with its latest state, so a burst of updates to one unit costs one message; while
+ * STATES_IN_FLIGHT states await the broker, changed units wait and keep only their latest state.
  */
 export class MqttOutputs implements Outputs {
   private readonly dirty = new Map<string, { unit: Unit; definition: boolean }>();
@@ -71,7 +72,8 @@ export class MqttOutputs implements Outputs {
 
   /**
    * Publishes the state of the units changed since the last flush (called after each commit), oldest change first,
-   * as far as the limit on states in flight allows; the rest follow as the broker acknowledges. `all` ignores the limit (stop).
+   * as far as the limit on states in flight allows; the rest follow as the broker acknowledges. `all` ignores the
+   * limit (stop).
    */
   flush(all = false): void {
     for (const [key, { unit, definition }] of this.dirty) {
